@@ -1,0 +1,12 @@
+# Third-party dependencies, all from Debian bookworm packages (scripts/install-deps.sh).
+find_package(PkgConfig REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+pkg_check_modules(LIBMNL REQUIRED IMPORTED_TARGET libmnl)
+pkg_check_modules(LIBNFTNL REQUIRED IMPORTED_TARGET libnftnl)
+pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
+if(NOT EXISTS /usr/include/tl/expected.hpp)
+  message(FATAL_ERROR "tl/expected.hpp not found: install libexpected-dev")
+endif()

@@ -1,0 +1,46 @@
+# Helpers that register tests with CTest under the project's label convention:
+# every test carries its component label and one of unit, netns, vm or fuzz.
+enable_testing()
+find_package(Catch2 2.13 REQUIRED)
+include(Catch)
+
+# rempart_catch_test(<target> COMPONENT <c> SOURCES ... [LIBS ...])
+# Builds one Catch2 binary and registers each of its test cases, split by the [unit] and
+# [netns] tags, as "<component>.<case>" with LABELS "<component>;unit|netns".
+function(rempart_catch_test target)
+  cmake_parse_arguments(ARG "" "COMPONENT" "SOURCES;LIBS" ${ARGN})
+  if(REMPART_FUZZ)
+    return()
+  endif()
+  add_executable(${target} ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE rempart_catch_main ${ARG_LIBS})
+  target_include_directories(${target} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  foreach(kind unit netns)
+    catch_discover_tests(${target}
+      TEST_SPEC "[${kind}]"
+      TEST_PREFIX "${ARG_COMPONENT}.${kind}."
+      PROPERTIES LABELS "${ARG_COMPONENT};${kind}"
+      EXTRA_ARGS --use-colour no
+      WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+  endforeach()
+endfunction()
+
+# rempart_fuzz_target(<target> COMPONENT <c> SOURCES ... [LIBS ...] SEEDS <files or dirs>...)
+# Builds a libFuzzer binary (only with REMPART_FUZZ) and registers a time-boxed smoke run
+# seeded with the given files; the corpus lives in the build tree, never in the source tree.
+set(REMPART_FUZZ_SECONDS 30 CACHE STRING "Seconds each fuzz smoke test runs")
+function(rempart_fuzz_target target)
+  cmake_parse_arguments(ARG "" "COMPONENT" "SOURCES;LIBS;SEEDS" ${ARGN})
+  if(NOT REMPART_FUZZ)
+    return()
+  endif()
+  add_executable(${target} ${ARG_SOURCES})
+  target_compile_options(${target} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(${target} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(${target} PRIVATE ${ARG_LIBS})
+  add_test(NAME ${ARG_COMPONENT}.fuzz.${target}
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/fuzz/run-smoke.sh $<TARGET_FILE:${target}>
+            ${REMPART_FUZZ_SECONDS} ${ARG_SEEDS})
+  set_tests_properties(${ARG_COMPONENT}.fuzz.${target} PROPERTIES
+    LABELS "${ARG_COMPONENT};fuzz" TIMEOUT 300)
+endfunction()
