@@ -38,6 +38,10 @@ function(rempart_fuzz_target target)
   target_compile_options(${target} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(${target} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_libraries(${target} PRIVATE ${ARG_LIBS})
+  if(NOT TARGET fuzzers)
+    add_custom_target(fuzzers)
+  endif()
+  add_dependencies(fuzzers ${target})
   add_test(NAME ${ARG_COMPONENT}.fuzz.${target}
     COMMAND ${PROJECT_SOURCE_DIR}/tests/fuzz/run-smoke.sh $<TARGET_FILE:${target}>
             ${REMPART_FUZZ_SECONDS} ${ARG_SEEDS})
