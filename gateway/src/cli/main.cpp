@@ -26,14 +26,18 @@ int validate(const std::vector<std::string_view>& args) {
   bool summary = false;
   std::vector<std::string> files;
   for (auto a : args) {
-    if (a == "--summary") summary = true;
-    else if (a.starts_with("-") && a != "-") return usageError("unknown option '" + std::string(a) + "'");
-    else files.emplace_back(a);
+    if (a == "--summary")
+      summary = true;
+    else if (a.starts_with("-") && a != "-")
+      return usageError("unknown option '" + std::string(a) + "'");
+    else
+      files.emplace_back(a);
   }
   if (files.empty()) return usageError("validate needs at least one FILE");
   int rc = 0;
   for (const auto& file : files) {
-    auto text = rempart::readFile(file == "-" ? "/dev/stdin" : file, rempart::config::kMaxConfigBytes);
+    auto text =
+        rempart::readFile(file == "-" ? "/dev/stdin" : file, rempart::config::kMaxConfigBytes);
     if (!text) {
       std::cerr << file << ": " << text.error().message() << "\n";
       rc = 1;
