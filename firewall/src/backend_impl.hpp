@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "firewall/nft_backend.hpp"
 #include "compile_util.hpp"
+#include "firewall/nft_backend.hpp"
 #include "nftnl_ptr.hpp"
 
 namespace rempart::firewall {
@@ -19,8 +19,8 @@ namespace {
 
 using detail::NftnlPtr;
 
-constexpr size_t kPageSize = 2 * 1024 * 1024;    // batch pages: few iovecs even at 50k rules
-constexpr size_t kPageOverrun = 128 * 1024;      // > one NEWSETELEM message (64 KiB nest cap)
+constexpr size_t kPageSize = 2 * 1024 * 1024;  // batch pages: few iovecs even at 50k rules
+constexpr size_t kPageOverrun = 128 * 1024;    // > one NEWSETELEM message (64 KiB nest cap)
 constexpr int kRcvBuf = 8 * 1024 * 1024;
 constexpr size_t kRxBuf = 1024 * 1024;
 
@@ -41,7 +41,8 @@ struct NftBackend::Impl {
   int fd() const { return mnl_socket_get_fd(sock.get()); }
 
   Result<void> send(const void* buf, size_t len, const char* what) {
-    if (mnl_socket_sendto(sock.get(), buf, len) < 0) return failErrno(std::string("sending ") + what);
+    if (mnl_socket_sendto(sock.get(), buf, len) < 0)
+      return failErrno(std::string("sending ") + what);
     return {};
   }
 

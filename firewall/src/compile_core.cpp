@@ -22,7 +22,9 @@ std::optional<std::vector<IpPrefix>> levelPeers(const config::Level& level, Fami
   return peers;
 }
 
-std::string familySuffix(Family f) { return f == Family::kV4 ? "_v4" : "_v6"; }
+std::string familySuffix(Family f) {
+  return f == Family::kV4 ? "_v4" : "_v6";
+}
 
 // IKE/NAT-T and ESP towards (inbound) or from (outbound) a level's public address.
 void appendIke(std::vector<Rule>& rules, const config::Level& level, size_t index,
@@ -78,8 +80,8 @@ Result<Ruleset> compileCore(const config::Config& config, const Topology& topo) 
     if (auto peers = levelPeers(level, f)) {
       if (peers->empty()) continue;  // every peer is of the other family
       peer_set = "peers_" + level.name + familySuffix(f);
-      rs.sets.push_back({*peer_set, f, normalizePrefixes(*peers),
-                         "levels[" + std::to_string(i) + "].tunnels"});
+      rs.sets.push_back(
+          {*peer_set, f, normalizePrefixes(*peers), "levels[" + std::to_string(i) + "].tunnels"});
     }
     // Input covers a public address that is local to the core; forward the routed /32.
     appendIke(input.rules, level, i, peer_set, true, topo.uplink);
@@ -147,8 +149,8 @@ Topology defaultTopology(const config::Config& config) {
   t.dataplane = config.system.dataplane;
   t.uplink = config.uplink.interface;
   if (config.management) t.management = config.management->interface;
-  for (const config::Level& l : config.levels) {
-    t.levels.push_back({("tc-" + l.name).substr(0, 15), ("tl-" + l.name).substr(0, 15), "ipsec0"});
+  for (size_t i = 0; i < config.levels.size(); ++i) {
+    t.levels.push_back({"tr" + std::to_string(i), "transit", "ipsec0"});
   }
   return t;
 }

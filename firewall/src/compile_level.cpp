@@ -35,9 +35,9 @@ Result<std::optional<std::vector<Stmt>>> endpointMatch(const Ctx& c, const confi
   if (e.prefixes.empty() && e.groups.empty()) return std::optional<std::vector<Stmt>>(out);
   std::vector<IpPrefix> all = ofFamily(e.prefixes, f);
   for (const std::string& g : e.groups) {
-    auto it = std::find_if(c.level.firewall.address_groups.begin(),
-                           c.level.firewall.address_groups.end(),
-                           [&](const config::AddressGroup& a) { return a.name == g; });
+    auto it =
+        std::find_if(c.level.firewall.address_groups.begin(), c.level.firewall.address_groups.end(),
+                     [&](const config::AddressGroup& a) { return a.name == g; });
     if (it == c.level.firewall.address_groups.end()) {
       return fail(ErrorCode::kInvalidInput, where + ": unknown address group '" + g + "'");
     }
@@ -57,9 +57,12 @@ Result<std::optional<std::vector<Stmt>>> endpointMatch(const Ctx& c, const confi
 std::optional<Stmt> protocolMatch(const config::AllowRule& r) {
   using P = config::Protocol;
   switch (r.protocol) {
-    case P::kAny: return std::nullopt;
-    case P::kIcmp: return L4ProtoMatch{kIpprotoIcmp};
-    case P::kIcmpv6: return L4ProtoMatch{kIpprotoIcmpv6};
+    case P::kAny:
+      return std::nullopt;
+    case P::kIcmp:
+      return L4ProtoMatch{kIpprotoIcmp};
+    case P::kIcmpv6:
+      return L4ProtoMatch{kIpprotoIcmpv6};
     case P::kTcp:
     case P::kUdp: {
       uint8_t proto = r.protocol == P::kTcp ? kIpprotoTcp : kIpprotoUdp;
@@ -88,7 +91,8 @@ Result<void> appendAllow(const Ctx& c, size_t j, Chain& to_tunnel, Chain& from_t
   size_t tunnel_index = 0;
   if (!r.tunnel.empty()) {
     tunnel = c.level.findTunnel(r.tunnel);
-    if (!tunnel) return fail(ErrorCode::kInvalidInput, where + ": unknown tunnel '" + r.tunnel + "'");
+    if (!tunnel)
+      return fail(ErrorCode::kInvalidInput, where + ": unknown tunnel '" + r.tunnel + "'");
     tunnel_index = static_cast<size_t>(tunnel - c.level.tunnels.data());
   }
   std::vector<Stmt> head;

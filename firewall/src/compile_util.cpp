@@ -23,19 +23,19 @@ Chain baseChain(std::string name, Hook hook, bool lo_rule) {
 
 Rule neighbourDiscovery(bool input) {
   // 133 router solicit, 134 router advert, 135 neighbour solicit, 136 neighbour advert
-  IcmpTypeMatch m{true, input ? std::vector<uint8_t>{134, 135, 136}
-                              : std::vector<uint8_t>{133, 135, 136}};
+  IcmpTypeMatch m{
+      true, input ? std::vector<uint8_t>{134, 135, 136} : std::vector<uint8_t>{133, 135, 136}};
   return {{m}, accept(), {}};
 }
 
 void appendLogDrop(Chain& chain, const std::string& prefix) {
-  chain.rules.push_back({{LimitStmt{kLogPerSecond, false}, LogStmt{prefix, kLogGroup}},
-                         {},
-                         {}});
+  chain.rules.push_back({{LimitStmt{kLogPerSecond, false}, LogStmt{prefix, kLogGroup}}, {}, {}});
   appendCountedDrop(chain);
 }
 
-void appendCountedDrop(Chain& chain) { chain.rules.push_back({{CounterStmt{}}, drop(), {}}); }
+void appendCountedDrop(Chain& chain) {
+  chain.rules.push_back({{CounterStmt{}}, drop(), {}});
+}
 
 void appendManagementSsh(const config::Management& management, const std::string& interface,
                          Ruleset& ruleset, Chain& input) {

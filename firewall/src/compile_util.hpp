@@ -9,12 +9,12 @@
 #include "firewall/topology.hpp"
 
 // TRY for Result<void> (common's TRY yields a value, which Result<void> has not).
-#define FW_CHECK(expr)                                                         \
-  do {                                                                         \
-    auto&& fw_check_result = (expr);                                           \
-    if (!fw_check_result) {                                                    \
+#define FW_CHECK(expr)                                                               \
+  do {                                                                               \
+    auto&& fw_check_result = (expr);                                                 \
+    if (!fw_check_result) {                                                          \
       return ::tl::unexpected<::rempart::Error>(std::move(fw_check_result).error()); \
-    }                                                                          \
+    }                                                                                \
   } while (0)
 
 namespace rempart::firewall::detail {
@@ -22,12 +22,22 @@ namespace rempart::firewall::detail {
 inline constexpr uint8_t kIpprotoIcmp = 1, kIpprotoTcp = 6, kIpprotoUdp = 17, kIpprotoEsp = 50,
                          kIpprotoIcmpv6 = 58;
 
-inline Verdict accept() { return {Verdict::kAccept, {}}; }
-inline Verdict drop() { return {Verdict::kDrop, {}}; }
-inline Verdict jump(std::string chain) { return {Verdict::kJump, std::move(chain)}; }
+inline Verdict accept() {
+  return {Verdict::kAccept, {}};
+}
+inline Verdict drop() {
+  return {Verdict::kDrop, {}};
+}
+inline Verdict jump(std::string chain) {
+  return {Verdict::kJump, std::move(chain)};
+}
 
-inline IfnameMatch iif(const std::string& n) { return {false, n}; }
-inline IfnameMatch oif(const std::string& n) { return {true, n}; }
+inline IfnameMatch iif(const std::string& n) {
+  return {false, n};
+}
+inline IfnameMatch oif(const std::string& n) {
+  return {true, n};
+}
 inline PortMatch udpPorts(bool source, std::vector<uint16_t> ports) {
   PortMatch m{kIpprotoUdp, source, {}};
   for (uint16_t p : ports) m.ports.push_back({p, p});

@@ -21,7 +21,6 @@ constexpr uint32_t kTypeIpAddr = 7, kTypeIp6Addr = 8, kTypeInetService = 13, kTy
                    kTypeCtState = 26, kTypeIcmp6Type = 29, kTypeIfname = 41, kTypeBits = 6;
 constexpr uint32_t kByteorderHost = 1, kByteorderBig = 2;  // nft's enum byteorder
 
-
 struct Encoder {
   nftnl_batch* batch;
   uint32_t& seq;
@@ -143,7 +142,8 @@ struct Encoder {
       out.push_back({lo, false, nullptr});
       std::array<uint8_t, 16> next{};
       std::copy(hi.begin(), hi.end(), next.begin());
-      if (increment(next, hi.size())) out.push_back({Bytes(next.begin(), next.begin() + hi.size()), true, nullptr});
+      if (increment(next, hi.size()))
+        out.push_back({Bytes(next.begin(), next.begin() + hi.size()), true, nullptr});
     }
     return out;
   }
@@ -158,15 +158,19 @@ struct Encoder {
   }
 
   void namedSet(const AddrSet& s) {
-    SetSpec spec{s.name, NFT_SET_INTERVAL, s.family == Family::kV4 ? kTypeIpAddr : kTypeIp6Addr,
-                 s.family == Family::kV4 ? 4u : 16u, kByteorderBig, false,
-                 intervalElems(addrRanges(s.prefixes, s.family)), s.origin};
+    SetSpec spec{s.name,
+                 NFT_SET_INTERVAL,
+                 s.family == Family::kV4 ? kTypeIpAddr : kTypeIp6Addr,
+                 s.family == Family::kV4 ? 4u : 16u,
+                 kByteorderBig,
+                 false,
+                 intervalElems(addrRanges(s.prefixes, s.family)),
+                 s.origin};
     set(spec);
   }
 
   void rule(const std::string& chain, const Rule& r);
 };
-
 
 // Each statement, encoded as nft encodes the same text, so that `nft list` prints it back.
 struct StmtEncoder {
@@ -224,7 +228,8 @@ struct StmtEncoder {
       x.range(ranges[0].first, ranges[0].second);
     } else {
       x.payload(NFT_PAYLOAD_NETWORK_HEADER, offset, n);
-      anonLookup(Encoder::SetSpec{"__set%d", NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_INTERVAL,
+      anonLookup(Encoder::SetSpec{"__set%d",
+                                  NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_INTERVAL,
                                   m.family == Family::kV4 ? kTypeIpAddr : kTypeIp6Addr, n,
                                   kByteorderBig, false, Encoder::intervalElems(ranges), origin});
     }
@@ -240,8 +245,14 @@ struct StmtEncoder {
     } else if (m.ports.size() == 1) {
       x.range(be16(m.ports[0].first), be16(m.ports[0].last));
     } else {
-      Encoder::SetSpec spec{"__set%d", NFT_SET_ANONYMOUS | NFT_SET_CONSTANT, kTypeInetService, 2,
-                            kByteorderBig, false, {}, origin};
+      Encoder::SetSpec spec{"__set%d",
+                            NFT_SET_ANONYMOUS | NFT_SET_CONSTANT,
+                            kTypeInetService,
+                            2,
+                            kByteorderBig,
+                            false,
+                            {},
+                            origin};
       if (has_range) {
         std::vector<std::pair<Bytes, Bytes>> ranges;
         for (const auto& p : m.ports) ranges.push_back({be16(p.first), be16(p.last)});
@@ -261,8 +272,13 @@ struct StmtEncoder {
       x.cmp(u8(m.types[0]));
       return;
     }
-    Encoder::SetSpec spec{"__set%d", NFT_SET_ANONYMOUS | NFT_SET_CONSTANT,
-                          m.v6 ? kTypeIcmp6Type : kTypeIcmpType, 1, kByteorderBig, false, {},
+    Encoder::SetSpec spec{"__set%d",
+                          NFT_SET_ANONYMOUS | NFT_SET_CONSTANT,
+                          m.v6 ? kTypeIcmp6Type : kTypeIcmpType,
+                          1,
+                          kByteorderBig,
+                          false,
+                          {},
                           origin};
     for (uint8_t t : m.types) spec.elems.push_back({u8(t), false, nullptr});
     anonLookup(spec);
@@ -317,8 +333,12 @@ struct StmtEncoder {
   void operator()(const CtStateVmap&) {
     x.u32Key("ct", NFTNL_EXPR_CT_KEY, NFT_CT_STATE, NFTNL_EXPR_CT_DREG);
     static const Verdict kDrop{Verdict::kDrop, {}}, kAccept{Verdict::kAccept, {}};
-    Encoder::SetSpec spec{"__map%d", NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_MAP,
-                          kTypeCtState, 4, kByteorderHost, true,
+    Encoder::SetSpec spec{"__map%d",
+                          NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_MAP,
+                          kTypeCtState,
+                          4,
+                          kByteorderHost,
+                          true,
                           {{hostU32(NF_CT_STATE_INVALID_BIT), false, &kDrop},
                            {hostU32(NF_CT_STATE_BIT(IP_CT_ESTABLISHED)), false, &kAccept},
                            {hostU32(NF_CT_STATE_BIT(IP_CT_RELATED)), false, &kAccept}},
@@ -329,8 +349,13 @@ struct StmtEncoder {
   void operator()(const IfacePairVmap& m) {
     x.meta(NFT_META_IIFNAME, NFT_REG_1);
     x.meta(NFT_META_OIFNAME, NFT_REG_2);
-    Encoder::SetSpec spec{"__map%d", NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_MAP,
-                          (kTypeIfname << kTypeBits) | kTypeIfname, 2 * kIfnameLen, 0, true, {},
+    Encoder::SetSpec spec{"__map%d",
+                          NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_MAP,
+                          (kTypeIfname << kTypeBits) | kTypeIfname,
+                          2 * kIfnameLen,
+                          0,
+                          true,
+                          {},
                           origin};
     for (const auto& e : m.entries) {
       Bytes key = ifname(e.in);
@@ -382,8 +407,7 @@ void Encoder::rule(const std::string& chain, const Rule& r) {
 
 }  // namespace
 
-void encodeReplace(nftnl_batch* batch, const Ruleset& ruleset, uint32_t& seq,
-                   SeqOrigins& origins) {
+void encodeReplace(nftnl_batch* batch, const Ruleset& ruleset, uint32_t& seq, SeqOrigins& origins) {
   Encoder enc{batch, seq, origins};
   enc.table(NFT_MSG_NEWTABLE);
   enc.table(NFT_MSG_DELTABLE);

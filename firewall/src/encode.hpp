@@ -19,7 +19,6 @@ struct SeqOrigins {
 };
 
 // Appends the messages to `batch`, numbering them from `seq` (advanced past the last one).
-void encodeReplace(nftnl_batch* batch, const Ruleset& ruleset, uint32_t& seq,
-                   SeqOrigins& origins);
+void encodeReplace(nftnl_batch* batch, const Ruleset& ruleset, uint32_t& seq, SeqOrigins& origins);
 
 }  // namespace rempart::firewall::detail

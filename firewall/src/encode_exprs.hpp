@@ -74,13 +74,17 @@ struct Exprs {
   }
 };
 
-inline Bytes u8(uint8_t v) { return {v}; }
+inline Bytes u8(uint8_t v) {
+  return {v};
+}
 inline Bytes hostU32(uint32_t v) {
   Bytes b(4);
   std::memcpy(b.data(), &v, 4);
   return b;
 }
-inline Bytes be16(uint16_t v) { return {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)}; }
+inline Bytes be16(uint16_t v) {
+  return {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+}
 inline Bytes ifname(const std::string& n) {
   Bytes b(kIfnameLen, 0);
   std::memcpy(b.data(), n.data(), std::min<size_t>(n.size(), kIfnameLen - 1));

@@ -6,13 +6,13 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <sys/socket.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
+#include "backend_impl.hpp"
 #include "common/netns.hpp"
 #include "encode.hpp"
-#include "backend_impl.hpp"
 #include "nftnl_ptr.hpp"
 
 namespace rempart::firewall {
@@ -68,7 +68,9 @@ Result<NftBackend> NftBackend::createInNetns(int netns_fd) {
   return NftBackend(std::move(impl));
 }
 
-Result<uint32_t> NftBackend::generation() { return impl_->generation(); }
+Result<uint32_t> NftBackend::generation() {
+  return impl_->generation();
+}
 
 Result<ApplyReport> NftBackend::apply(const Ruleset& ruleset, const ApplyOptions& options) {
   Impl& im = *impl_;

@@ -5,7 +5,9 @@
 namespace rempart::firewall {
 namespace {
 
-size_t byteSize(Family f) { return f == Family::kV4 ? 4 : 16; }
+size_t byteSize(Family f) {
+  return f == Family::kV4 ? 4 : 16;
+}
 
 bool lessEq(const std::array<uint8_t, 16>& a, const std::array<uint8_t, 16>& b, size_t n) {
   return !std::lexicographical_compare(b.begin(), b.begin() + n, a.begin(), a.begin() + n);

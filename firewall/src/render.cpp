@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <sstream>
-#include <tuple>
 
 #include "names.hpp"
 #include "ranges.hpp"
@@ -28,10 +27,14 @@ std::string braced(const std::vector<T>& items, F text) {
 
 std::string verdictText(const Verdict& v) {
   switch (v.kind) {
-    case Verdict::kNone: return "";
-    case Verdict::kAccept: return "accept";
-    case Verdict::kDrop: return "drop";
-    case Verdict::kJump: return "jump " + v.chain;
+    case Verdict::kNone:
+      return "";
+    case Verdict::kAccept:
+      return "accept";
+    case Verdict::kDrop:
+      return "drop";
+    case Verdict::kJump:
+      return "jump " + v.chain;
   }
   return "";
 }
@@ -41,13 +44,15 @@ struct StmtText {
     return std::string(m.output ? "oifname" : "iifname") + " \"" + m.name + "\"";
   }
   std::string operator()(const AddrMatch& m) const {
-    std::string head = std::string(m.family == Family::kV4 ? "ip" : "ip6") +
-                       (m.source ? " saddr " : " daddr ");
+    std::string head =
+        std::string(m.family == Family::kV4 ? "ip" : "ip6") + (m.source ? " saddr " : " daddr ");
     if (!m.set.empty()) return head + "@" + m.set;
     std::vector<AddrRange> ranges = toRanges(m.prefixes, m.family);
     return head + braced(ranges, [&](const AddrRange& r) { return rangeText(r, m.family); });
   }
-  std::string operator()(const L4ProtoMatch& m) const { return "meta l4proto " + l4protoName(m.proto); }
+  std::string operator()(const L4ProtoMatch& m) const {
+    return "meta l4proto " + l4protoName(m.proto);
+  }
   std::string operator()(const PortMatch& m) const {
     return l4protoName(m.proto) + (m.source ? " sport " : " dport ") + braced(m.ports, portText);
   }
@@ -58,12 +63,18 @@ struct StmtText {
   std::string operator()(const CtStateNewMatch&) const { return "ct state new"; }
   std::string operator()(const IpsecMatch& m) const {
     switch (m.kind) {
-      case IpsecMatch::kSecpathExists: return "meta ipsec exists";
-      case IpsecMatch::kSecpathMissing: return "meta ipsec missing";
-      case IpsecMatch::kRouteExists: return "rt ipsec exists";
-      case IpsecMatch::kRouteMissing: return "rt ipsec missing";
-      case IpsecMatch::kReqidIn: return "ipsec in reqid " + std::to_string(m.reqid);
-      case IpsecMatch::kReqidOut: return "ipsec out reqid " + std::to_string(m.reqid);
+      case IpsecMatch::kSecpathExists:
+        return "meta ipsec exists";
+      case IpsecMatch::kSecpathMissing:
+        return "meta ipsec missing";
+      case IpsecMatch::kRouteExists:
+        return "rt ipsec exists";
+      case IpsecMatch::kRouteMissing:
+        return "rt ipsec missing";
+      case IpsecMatch::kReqidIn:
+        return "ipsec in reqid " + std::to_string(m.reqid);
+      case IpsecMatch::kReqidOut:
+        return "ipsec out reqid " + std::to_string(m.reqid);
     }
     return "";
   }
@@ -79,8 +90,19 @@ struct StmtText {
   }
   std::string operator()(const IfacePairVmap& m) const {
     std::vector<IfacePairVmap::Entry> e = m.entries;
-    std::sort(e.begin(), e.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.in, a.out) < std::tie(b.in, b.out);
+    // nft prints elements sorted by key value; interface names are host-endian strings, so
+    // the 32-byte key compares from its last byte down.
+    auto key = [](const IfacePairVmap::Entry& x) {
+      std::string k(32, '\0');
+      k.replace(0, std::min<size_t>(x.in.size(), 15), x.in.substr(0, 15));
+      k.replace(16, std::min<size_t>(x.out.size(), 15), x.out.substr(0, 15));
+      return std::string(k.rbegin(), k.rend());
+    };
+    std::sort(e.begin(), e.end(), [&](const auto& a, const auto& b) {
+      std::string ka = key(a), kb = key(b);
+      return std::lexicographical_compare(
+          ka.begin(), ka.end(), kb.begin(), kb.end(),
+          [](char x, char y) { return static_cast<uint8_t>(x) < static_cast<uint8_t>(y); });
     });
     return "iifname . oifname vmap " + braced(e, [](const IfacePairVmap::Entry& x) {
              return "\"" + x.in + "\" . \"" + x.out + "\" : " + verdictText(x.verdict);
@@ -90,9 +112,12 @@ struct StmtText {
 
 std::string hookText(Hook h) {
   switch (h) {
-    case Hook::kInput: return "input";
-    case Hook::kForward: return "forward";
-    case Hook::kOutput: return "output";
+    case Hook::kInput:
+      return "input";
+    case Hook::kForward:
+      return "forward";
+    case Hook::kOutput:
+      return "output";
   }
   return "";
 }
@@ -109,12 +134,13 @@ std::string renderNft(const Ruleset& rs, const RenderOptions& options) {
   for (const AddrSet& s : rs.sets) {
     if (!first) out << "\n";
     first = false;
-    out << "\tset " << s.name << " {\n\t\ttype " << (s.family == Family::kV4 ? "ipv4_addr" : "ipv6_addr")
-        << "\n\t\tflags interval\n";
+    out << "\tset " << s.name << " {\n\t\ttype "
+        << (s.family == Family::kV4 ? "ipv4_addr" : "ipv6_addr") << "\n\t\tflags interval\n";
     std::vector<AddrRange> ranges = toRanges(s.prefixes, s.family);
     if (!ranges.empty()) {
       out << "\t\telements = { ";
-      for (size_t i = 0; i < ranges.size(); ++i) out << (i ? ", " : "") << rangeText(ranges[i], s.family);
+      for (size_t i = 0; i < ranges.size(); ++i)
+        out << (i ? ", " : "") << rangeText(ranges[i], s.family);
       out << " }\n";
     }
     out << "\t}\n";

@@ -1,6 +1,6 @@
-#include <algorithm>
-
 #include "firewall/ruleset.hpp"
+
+#include <algorithm>
 
 namespace rempart::firewall {
 

@@ -80,9 +80,9 @@ struct IfacePairVmap {
   std::vector<Entry> entries;
 };
 
-using Stmt = std::variant<IfnameMatch, AddrMatch, L4ProtoMatch, PortMatch, IcmpTypeMatch,
-                          CtStateNewMatch, IpsecMatch, LimitStmt, LogStmt, CounterStmt,
-                          CtStateVmap, IfacePairVmap>;
+using Stmt =
+    std::variant<IfnameMatch, AddrMatch, L4ProtoMatch, PortMatch, IcmpTypeMatch, CtStateNewMatch,
+                 IpsecMatch, LimitStmt, LogStmt, CounterStmt, CtStateVmap, IfacePairVmap>;
 
 struct Rule {
   std::vector<Stmt> stmts;
