@@ -223,9 +223,7 @@ Result<Section> decodeMessage(std::span<const uint8_t> body) {
                                              std::to_string(kMaxSectionDepth) + " at offset " +
                                              std::to_string(r.pos()));
         TRY_VOID(claim(name));
-        Entry& e = stack.back().section->appendUnchecked(
-            Entry{.kind = Entry::Kind::kSection, .name = std::string(name)});
-        e.section.emplace_back();
+        Entry& e = stack.back().section->appendUnchecked(Entry::make(Entry::Kind::kSection, name));
         stack.push_back(Frame{&e.section.front(), {}});
         break;
       }
@@ -237,15 +235,15 @@ Result<Section> decodeMessage(std::span<const uint8_t> body) {
         std::string_view name = TRY(r.name("key name"));
         std::string_view value = TRY(r.value("value"));
         TRY_VOID(claim(name));
-        stack.back().section->appendUnchecked(Entry{
-            .kind = Entry::Kind::kValue, .name = std::string(name), .value = std::string(value)});
+        Entry e = Entry::make(Entry::Kind::kValue, name);
+        e.value = std::string(value);
+        stack.back().section->appendUnchecked(std::move(e));
         break;
       }
       case kListStart: {
         std::string_view name = TRY(r.name("list name"));
         TRY_VOID(claim(name));
-        open_list = &stack.back().section->appendUnchecked(
-            Entry{.kind = Entry::Kind::kList, .name = std::string(name)});
+        open_list = &stack.back().section->appendUnchecked(Entry::make(Entry::Kind::kList, name));
         break;
       }
       case kListItem: {

@@ -2,6 +2,14 @@
 
 namespace rempart::gateway::vici {
 
+Entry Entry::make(Kind kind, std::string_view name) {
+  Entry e;
+  e.kind = kind;
+  e.name = std::string(name);
+  if (kind == Kind::kSection) e.section.emplace_back();
+  return e;
+}
+
 Entry* Section::find(std::string_view name) {
   for (auto& e : entries_)
     if (e.name == name) return &e;
@@ -16,7 +24,7 @@ const Entry* Section::find(std::string_view name) const {
 
 Section& Section::set(std::string_view name, std::string_view value) {
   Entry* e = find(name);
-  if (e == nullptr) e = &entries_.emplace_back(Entry{.name = std::string(name)});
+  if (e == nullptr) e = &entries_.emplace_back(Entry::make(Entry::Kind::kValue, name));
   e->kind = Entry::Kind::kValue;
   e->value = std::string(value);
   e->items.clear();
@@ -26,7 +34,7 @@ Section& Section::set(std::string_view name, std::string_view value) {
 
 Section& Section::setList(std::string_view name, std::vector<std::string> items) {
   Entry* e = find(name);
-  if (e == nullptr) e = &entries_.emplace_back(Entry{.name = std::string(name)});
+  if (e == nullptr) e = &entries_.emplace_back(Entry::make(Entry::Kind::kValue, name));
   e->kind = Entry::Kind::kList;
   e->value.clear();
   e->items = std::move(items);
@@ -37,7 +45,7 @@ Section& Section::setList(std::string_view name, std::vector<std::string> items)
 Section& Section::child(std::string_view name) {
   Entry* e = find(name);
   if (e != nullptr && e->kind == Entry::Kind::kSection) return e->section.front();
-  if (e == nullptr) e = &entries_.emplace_back(Entry{.name = std::string(name)});
+  if (e == nullptr) e = &entries_.emplace_back(Entry::make(Entry::Kind::kValue, name));
   e->kind = Entry::Kind::kSection;
   e->value.clear();
   e->items.clear();

@@ -22,10 +22,13 @@ class Section;
 struct Entry {
   enum class Kind : uint8_t { kValue, kList, kSection };
   Kind kind = Kind::kValue;
-  std::string name{};
-  std::string value{};               // kValue
-  std::vector<std::string> items{};  // kList
-  std::vector<Section> section{};    // kSection: exactly one element (boxed for recursion)
+  std::string name;
+  std::string value;               // kValue
+  std::vector<std::string> items;  // kList
+  std::vector<Section> section;    // kSection: exactly one element (boxed for recursion)
+
+  // An empty entry of `kind` (a section entry gets its empty section).
+  static Entry make(Kind kind, std::string_view name);
 };
 
 // An ordered set of uniquely named entries. The top level of a message is a Section.
