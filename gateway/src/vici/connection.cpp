@@ -15,8 +15,9 @@ namespace asio = boost::asio;
 using UnixStream = asio::local::stream_protocol;
 
 struct Connection::Op {
-  std::string what;           // "list-sas", "register ike-updown": for messages
-  std::vector<Packet> steps;  // packets sent in order, each awaiting its reply
+  std::string what;                 // "list-sas", "register ike-updown": for messages
+  std::vector<Packet> steps;        // packets sent in order, each awaiting its reply
+  std::vector<std::string> frames;  // the steps encoded, by enqueue()
   size_t step = 0;
   std::string stream_event;  // collected while this op runs (streaming commands)
   Millis timeout{0};
@@ -145,6 +146,7 @@ void Connection::enqueue(std::unique_ptr<Op> op) {
       postFailure(std::move(op), e);
       return;
     }
+    op->frames.push_back(std::move(*frame));
   }
   queue_.push_back(std::move(op));
   if (!current_) startNext();
@@ -169,8 +171,8 @@ void Connection::startNext() {
 }
 
 void Connection::sendStep() {
-  // Already validated in enqueue(); encoding is deterministic.
-  auto frame = std::make_shared<std::string>(encodeFrame(current_->steps[current_->step]).value());
+  // The frame is moved out of the op: a dying connection may free the op mid-write.
+  auto frame = std::make_shared<std::string>(std::move(current_->frames[current_->step]));
   asio::async_write(socket_, asio::buffer(*frame),
                     [self = shared_from_this(), frame](boost::system::error_code ec, size_t) {
                       if (self->dead_) return;
