@@ -2,7 +2,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "charon_fixture.hpp"
 #include "gateway/vici/client.hpp"
@@ -50,6 +52,13 @@ Side side(bool a) {
 
 std::string prefix() {
   return "rv" + std::to_string(::getpid());
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 bool contains(const std::vector<std::string>& v, const std::string& x) {
@@ -115,6 +124,29 @@ TEST_CASE("vici client drives a real charon: version, stats, conns, shared secre
   SharedSecret bad_type = psk;
   bad_type.type = "NOPE";
   CHECK_FALSE(await<void>(io, [&](auto h) { client.loadShared(bad_type, h); }));
+
+  // A private key and its certificate, made for this run only.
+  std::string key_pem = dir.path() + "/key.pem", cert_pem = dir.path() + "/cert.pem";
+  mustRun({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+           "-nodes", "-subj", "/CN=a.rempart.test", "-days", "1", "-keyout", key_pem, "-out",
+           cert_pem});
+  auto key_id = await<std::string>(io, [&](auto h) { client.loadKey("ecdsa", slurp(key_pem), h); });
+  REQUIRE(key_id);
+  CHECK(key_id->size() == 40);  // hex SHA-1 key id
+  auto keys = await<Reply>(io, [&](auto h) { client.command("get-keys", {}, h); });
+  REQUIRE(keys);
+  REQUIRE(keys->response.list("keys") != nullptr);
+  CHECK(contains(*keys->response.list("keys"), *key_id));
+  REQUIRE(await<void>(io, [&](auto h) { client.loadCert("X509", "NONE", slurp(cert_pem), h); }));
+  auto certs = await<Reply>(io, [&](auto h) {
+    client.stream("list-certs", Section{}.set("type", "X509"), "list-cert", h);
+  });
+  REQUIRE(certs);
+  REQUIRE(certs->events.size() == 1);
+  CHECK(certs->events[0].valueOr("type") == "X509");
+  CHECK(certs->events[0].valueOr("has_privkey") == "yes");
+  CHECK_FALSE(await<void>(io, [&](auto h) { client.loadCert("X509", "NONE", "garbage", h); }));
+  CHECK_FALSE(await<std::string>(io, [&](auto h) { client.loadKey("ecdsa", "garbage", h); }));
 
   auto unknown = await<Reply>(io, [&](auto h) { client.command("no-such-command", {}, h); });
   REQUIRE_FALSE(unknown);

@@ -133,6 +133,15 @@ void Client::command(std::string name, Section args, Handler<Reply> done) {
   cmd_->command(std::move(name), std::move(args), options_.request_timeout, std::move(done));
 }
 
+void Client::stream(std::string name, Section args, std::string event, Handler<Reply> done) {
+  if (!connected()) {
+    asio::post(io_, [done, name] { done(unexpected<Error>(notConnected(name))); });
+    return;
+  }
+  cmd_->stream(std::move(name), std::move(args), std::move(event), options_.request_timeout,
+               std::move(done));
+}
+
 void Client::simple(std::string name, Section args, Handler<void> done) {
   command(name, std::move(args), [name, done](Result<Reply> r) {
     if (!r) return done(unexpected<Error>(r.error()));

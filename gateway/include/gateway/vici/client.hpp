@@ -111,6 +111,9 @@ class Client {
   void listSas(ListSasFilter filter, Handler<std::vector<IkeSa>> done);
   // Any other command, raw.
   void command(std::string name, Section args, Handler<Reply> done);
+  // Any other streaming command (list-conns/list-conn, list-certs/list-cert, ...), raw:
+  // Reply::events holds the `event` packets that came before the response.
+  void stream(std::string name, Section args, std::string event, Handler<Reply> done);
 
  private:
   struct Waiter;
