@@ -144,7 +144,7 @@ void CharonSupervisor::launch() {
   const int one = 1;
   if (!notify || bind(notify.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       setsockopt(notify.get(), SOL_SOCKET, SO_PASSCRED, &one, sizeof one) != 0 ||
-      chown(notify_path.c_str(), options_.identity.uid, options_.identity.gid) != 0 ||
+      lchown(notify_path.c_str(), options_.identity.uid, options_.identity.gid) != 0 ||
       chmod(notify_path.c_str(), 0600) != 0)
     return fail_start(failErrno("setting up the notify socket " + notify_path).value());
 
