@@ -60,8 +60,9 @@ struct LevelUnderTest {
   std::string netns;
 };
 
-// A gateway-like layout: <base>/levels/<level> (charon runtime dirs) and
-// <base>/state/keystore/<level>/ (secrets), both hidden from every charon.
+// A gateway-like layout: <base>/run/levels/<level>/charon (charon runtime dirs) and
+// <base>/state/keystore/<level>/ (secrets); <base>/run and <base>/state are hidden from every
+// charon, which gets only its own runtime dir back.
 class Gateway {
  public:
   Gateway() {
@@ -69,11 +70,15 @@ class Gateway {
     fs::create_directories(state_dir() / "keystore");
   }
   fs::path base() const { return dir_.path(); }
-  fs::path levels_dir() const { return dir_.path() / "levels"; }
+  // Like rempartd's layout: <run>/levels/<level>/charon, with all of <run> hidden.
+  fs::path run_dir() const { return dir_.path() / "run"; }
+  fs::path levels_dir() const { return run_dir() / "levels"; }
   fs::path state_dir() const { return dir_.path() / "state"; }
 
   LevelUnderTest& addLevel(const std::string& name, size_t index,
-                           const fs::path& executable = "/usr/sbin/charon-systemd") {
+                           const fs::path& executable = "/usr/sbin/charon-systemd",
+                           config::Dataplane dataplane = config::Dataplane::kLibipsec,
+                           const std::function<void(SupervisorOptions&)>& tweak = {}) {
     auto ns = std::make_unique<test::ScopedNetns>(test::uniqueName("rpch" + name));
     REQUIRE(ns->ok());
     auto key_dir = state_dir() / "keystore" / name;
@@ -84,18 +89,20 @@ class Gateway {
     auto identity = levelIdentity(kDefaultUidBase, index);
     REQUIRE(identity);
     level->identity = *identity;
-    level->runtime_dir = levels_dir() / name;
+    fs::create_directories(levels_dir() / name);
+    level->runtime_dir = levels_dir() / name / "charon";
     level->netns = ns->name();
     SupervisorOptions options;
     options.level = name;
-    options.dataplane = config::Dataplane::kLibipsec;
+    options.dataplane = dataplane;
     options.netns = ns->path();
     options.runtime_dir = level->runtime_dir;
-    options.hidden_dirs = {levels_dir(), state_dir()};
+    options.hidden_dirs = {run_dir(), state_dir()};
     options.identity = *identity;
     options.executable = executable;
     options.backoff_initial = 200ms;
     options.backoff_max = 2000ms;
+    if (tweak) tweak(options);
     LevelUnderTest* l = level.get();
     CharonSupervisor::Callbacks callbacks{
         .on_ready = [l](const CharonReady& r) { l->ready.push_back(r); },

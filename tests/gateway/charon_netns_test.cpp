@@ -139,6 +139,7 @@ TEST_CASE(
   CHECK(openAsCharon(pa, a.identity, "/etc/rempart-probe", O_WRONLY | O_CREAT) == EROFS);
   CHECK(openAsCharon(pa, a.identity, "/tmp/rempart-probe", O_WRONLY | O_CREAT) == EROFS);
   CHECK(openAsCharon(pa, a.identity, gw.levels_dir() / "c", O_WRONLY | O_CREAT) == EROFS);
+  CHECK(openAsCharon(pa, a.identity, b_dir.parent_path(), O_RDONLY | O_DIRECTORY) == ENOENT);
   // And symmetrically for b.
   CHECK(openAsCharon(pb, b.identity, a.runtime_dir, O_RDONLY | O_DIRECTORY) == ENOENT);
   CHECK(openAsCharon(pb, b.identity, b_dir, O_RDONLY | O_DIRECTORY) == 0);
@@ -236,4 +237,58 @@ TEST_CASE("a start that fails in the confined child names the failing step and i
   a.supervisor->stop([&] { stopped = true; });
   REQUIRE(runUntil(gw.io, [&] { return stopped; }));
   CHECK_FALSE(fs::exists(a.runtime_dir));
+}
+
+TEST_CASE("with the kernel dataplane, confined charon starts without kernel-libipsec",
+          "[netns][charon]") {
+  Gateway gw;
+  auto& a = gw.addLevel("a", 0, "/usr/sbin/charon-systemd", config::Dataplane::kKernel);
+  gw.startAndWaitReady(a);
+  checkConfined(a, a.ready.at(0).pid);
+  CHECK_FALSE(linkExists(a.netns, "ipsec0"));
+  auto version = viciVersion(a.supervisor->paths().vici());
+  REQUIRE(version);
+  CHECK((*version)["daemon"] == "charon-systemd");
+  bool netlink_loaded = false;
+  for (const auto& line : a.log) {
+    if (line.find("loaded plugins:") == std::string::npos) continue;
+    netlink_loaded = line.find("kernel-netlink") != std::string::npos;
+    CHECK(line.find("kernel-libipsec") == std::string::npos);
+  }
+  CHECK(netlink_loaded);
+}
+
+TEST_CASE("a confined program making a forbidden syscall is killed by seccomp and restarted",
+          "[netns][charon]") {
+  Gateway gw;
+  // util-linux unshare(1) calls unshare(2) before anything else: a syscall the policy kills.
+  auto& a = gw.addLevel("a", 0, "/usr/bin/unshare");
+  a.supervisor->start();
+  REQUIRE(runUntil(gw.io, [&] { return a.exits.size() >= 2; }));
+  CHECK(a.ready.empty());
+  CHECK(a.exits[0].signaled);
+  CHECK(a.exits[0].status == SIGSYS);
+  CHECK(a.exits[0].describe().find("signal 31") != std::string::npos);
+  CHECK(a.exits[0].restarting);
+  CHECK(a.exits[1].generation == 2);
+  CHECK(a.exits[1].restart_in == 2 * a.exits[0].restart_in);
+}
+
+TEST_CASE("a program that never signals READY is killed after the ready timeout and restarted",
+          "[netns][charon]") {
+  Gateway gw;
+  auto& a = gw.addLevel("a", 0, REMPART_TEST_HANG_BIN, config::Dataplane::kLibipsec,
+                        [](SupervisorOptions& o) { o.ready_timeout = 300ms; });
+  a.supervisor->start();
+  REQUIRE(runUntil(gw.io, [&] { return a.exits.size() >= 1 && a.failures.size() >= 1; }));
+  CHECK(a.ready.empty());
+  CHECK(a.failures[0].find("no READY=1 within 300 ms") != std::string::npos);
+  CHECK(a.exits[0].signaled);
+  CHECK(a.exits[0].status == SIGKILL);
+  CHECK(a.exits[0].restarting);
+  REQUIRE_FALSE(a.log.empty());
+  CHECK(a.log[0] == "hang helper started");
+  bool stopped = false;
+  a.supervisor->stop([&] { stopped = true; });
+  REQUIRE(runUntil(gw.io, [&] { return stopped; }));
 }
