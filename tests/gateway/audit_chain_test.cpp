@@ -1,9 +1,12 @@
 // The writer: chained records on disk, rotation, reopening, torn tails and refusals.
+#include <fcntl.h>
+
 #include <catch2/catch.hpp>
 
 #include "audit_test_util.hpp"
 #include "gateway/audit/chain_format.hpp"
 #include "gateway/audit/chain_verify.hpp"
+#include "gateway/audit/log_files.hpp"
 
 using namespace rempart::gateway::audit;
 using namespace audit_test;
@@ -238,4 +241,28 @@ TEST_CASE("an oversized payload becomes a stub that keeps its size and hash",
   CHECK_THAT(ls[1], Catch::Contains(R"("oversize_sha256":")" +
                                     Sha256::create().value().hexDigest(big.membersJson()).value()));
   CHECK(verify({log.currentFile().string()}).ok());
+}
+
+TEST_CASE("an export of a rotated log verifies as one stream", "[unit][audit][chain][export]") {
+  TempDir dir;
+  {
+    auto log = ChainLog::open(options(dir.path, 800)).value();
+    for (int i = 0; i < 20; ++i) REQUIRE(log.append(event("test.event", i)));
+  }
+  const fs::path out = dir.path / "export.out";
+  {
+    rempart::UniqueFd fd(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    REQUIRE(fd);
+    REQUIRE(exportLog(dir.path, "connections", fd.get()));
+  }
+  std::string concatenated;
+  for (const auto& f : logFiles(dir.path)) concatenated += readAll(f);
+  CHECK(readAll(out) == concatenated);
+  CHECK(logFiles(dir.path).size() > 2);
+  auto r = verify({out.string()});
+  CHECK(r.ok());
+  CHECK(r.summary.records == 21 + logFiles(dir.path).size() - 1);  // + one log.rotate per file
+  auto missing = exportLog(dir.path, "admin", STDOUT_FILENO);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == rempart::ErrorCode::kNotFound);
 }

@@ -11,6 +11,7 @@
 #include "common/unique_fd.hpp"
 #include "gateway/audit/chain_format.hpp"
 #include "gateway/audit/json.hpp"
+#include "gateway/audit/log_files.hpp"
 #include "try_void.hpp"
 
 namespace rempart::gateway::audit {
@@ -221,26 +222,6 @@ Result<VerifyResult> verifyChain(const std::vector<std::string>& files,
   return verifier.finish();
 }
 
-// Groups the log files of `dir` by log name, each group sorted by first seq.
-Result<std::map<std::string, std::vector<std::string>>> logsInDirectory(const std::string& dir) {
-  std::map<std::string, std::map<uint64_t, std::string>> by_name;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string file = entry.path().filename().string();
-    const size_t dash = file.rfind('-');
-    if (dash == std::string::npos || dash == 0) continue;
-    const std::string name = file.substr(0, dash);
-    if (auto seq = parseLogFileName(name, file)) by_name[name][*seq] = entry.path().string();
-  }
-  if (ec) return failErrno(ec.value(), "listing " + dir);
-  std::map<std::string, std::vector<std::string>> out;
-  for (auto& [name, files] : by_name) {
-    for (auto& [seq, path] : files) out[name].push_back(path);
-  }
-  if (out.empty()) return fail(ErrorCode::kNotFound, dir + " holds no audit log files");
-  return out;
-}
-
 }  // namespace
 
 Result<std::vector<NamedVerifyResult>> verifyPaths(const std::vector<std::string>& paths,
@@ -259,10 +240,11 @@ Result<std::vector<NamedVerifyResult>> verifyPaths(const std::vector<std::string
     std::error_code ec;
     if (path != "-" && std::filesystem::is_directory(path, ec)) {
       TRY_VOID(flush());
-      auto logs = TRY(logsInDirectory(path));
+      auto logs = TRY(listLogFiles(path));
       for (const auto& [name, files] : logs) {
+        std::vector<std::string> names(files.begin(), files.end());
         results.push_back(
-            {(std::filesystem::path(path) / name).string(), TRY(verifyChain(files, options))});
+            {(std::filesystem::path(path) / name).string(), TRY(verifyChain(names, options))});
       }
     } else {
       run.push_back(path);

@@ -1,5 +1,5 @@
-// The on-disk format shared by the audit log writer and its verifier (docs/audit-log.md is the
-// long form). A log is a sequence of files <name>-<first seq, 12 digits>.jsonl; each line is
+// The on-disk format shared by the audit log writer and its verifier (gateway/docs/audit-log.md is
+// the long form). A log is a sequence of files <name>-<first seq, 12 digits>.jsonl; each line is
 //   {"seq":N,"time":"2026-12-04T15:59:38.123Z","prev":"<sha256 hex>",<payload, keys sorted>}
 // where prev is the SHA-256 of the previous line's bytes (without its '\n'), across files, and
 // kGenesisPrev for the very first record. Every payload has a string "event".

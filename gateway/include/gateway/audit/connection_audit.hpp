@@ -50,7 +50,7 @@ struct AuditChildSa {
 };
 
 // Record builder and correlator. Each on* call returns the payloads to append, in order (the
-// ChainLog adds seq, time and prev). See docs/audit-log.md for every event and field.
+// ChainLog adds seq, time and prev). See gateway/docs/audit-log.md for every event and field.
 class ConnectionAudit {
  public:
   using TimePoint = std::chrono::system_clock::time_point;
