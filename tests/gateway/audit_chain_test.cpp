@@ -1,7 +1,9 @@
 // The writer: chained records on disk, rotation, reopening, torn tails and refusals.
 #include <fcntl.h>
+#include <sys/resource.h>
 
 #include <catch2/catch.hpp>
+#include <csignal>
 
 #include "audit_test_util.hpp"
 #include "gateway/audit/chain_format.hpp"
@@ -265,4 +267,32 @@ TEST_CASE("an export of a rotated log verifies as one stream", "[unit][audit][ch
   auto missing = exportLog(dir.path, "admin", STDOUT_FILENO);
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == rempart::ErrorCode::kNotFound);
+}
+
+TEST_CASE("a failed append leaves no partial record behind", "[unit][audit][chain]") {
+  TempDir dir;
+  auto log = ChainLog::open(options(dir.path)).value();
+  REQUIRE(log.append(event("before", 1)));
+  const std::string before = readAll(log.currentFile());
+
+  // The file-size limit makes write() stop part-way through the record (then EFBIG), the way a
+  // full disk would; SIGXFSZ is ignored so the process survives to see the error.
+  struct rlimit old {};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+  auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit tight = old;
+  tight.rlim_cur = before.size() + 40;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &tight) == 0);
+  auto failed = log.append(event("too.big.for.the.disk", 2));
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  ::signal(SIGXFSZ, old_handler);
+
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error().errnum == EFBIG);
+  CHECK(readAll(log.currentFile()) == before);
+  CHECK(log.lastSeq() == 2);
+  auto next = log.append(event("after", 3));
+  REQUIRE(next);
+  CHECK(next->seq == 3);
+  CHECK(verify({log.currentFile().string()}).ok());
 }

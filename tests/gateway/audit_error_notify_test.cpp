@@ -1,6 +1,14 @@
-#include <catch2/catch.hpp>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <catch2/catch.hpp>
+#include <cstring>
+
+#include "common/unique_fd.hpp"
 #include "gateway/audit/error_notify.hpp"
+#include "gateway/audit/error_notify_socket.hpp"
 
 using namespace rempart::gateway::audit;
 
@@ -116,4 +124,57 @@ TEST_CASE("the error-notify stream decoder reassembles records across reads",
   CHECK(decoder.buffered() == 0);
   CHECK(decoder.feed("abc").empty());
   CHECK(decoder.buffered() == 3);
+}
+
+TEST_CASE("records read from a unix socket like charon's decode in order",
+          "[unit][audit][error-notify]") {
+  char tmpl[] = "/tmp/rempart-enfy.XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  const std::string dir = tmpl;
+  const std::string path = dir + "/charon.enfy";
+  struct Cleanup {
+    std::string dir, path;
+    ~Cleanup() {
+      ::unlink(path.c_str());
+      ::rmdir(dir.c_str());
+    }
+  } cleanup{dir, path};
+
+  CHECK_FALSE(connectErrorNotify(path));  // nothing listening yet: an error, not a hang
+  rempart::UniqueFd server(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  REQUIRE(server);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, path.c_str());
+  REQUIRE(::bind(server.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(server.get(), 1) == 0);
+
+  auto client = connectErrorNotify(path);
+  REQUIRE(client);
+  rempart::UniqueFd conn(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  REQUIRE(conn);
+  const std::string stream =
+      wrongPsk() + encodeErrorNotify(24, "peer did not respond", "lyon", "", "192.0.2.9[500]");
+  // Two uneven writes, as a busy charon may produce.
+  REQUIRE(::write(conn.get(), stream.data(), 1000) == 1000);
+  REQUIRE(::write(conn.get(), stream.data() + 1000, stream.size() - 1000) ==
+          static_cast<ssize_t>(stream.size() - 1000));
+  conn.reset();
+
+  ErrorNotifyDecoder decoder;
+  std::vector<ErrorNotify> got;
+  pollfd pfd{client->get(), POLLIN, 0};
+  for (;;) {
+    REQUIRE(::poll(&pfd, 1, 5000) == 1);
+    char buf[300];  // smaller than a record on purpose
+    const ssize_t n = ::read(client->get(), buf, sizeof buf);
+    REQUIRE(n >= 0);
+    if (n == 0) break;
+    for (auto& r : decoder.feed(std::string_view(buf, static_cast<size_t>(n))))
+      got.push_back(r.value());
+  }
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].type == ErrorNotifyType::kLocalAuthFailed);
+  CHECK(got[1].type == ErrorNotifyType::kPeerInitUnreachable);
+  CHECK(got[1].peer_host == "192.0.2.9");
 }
