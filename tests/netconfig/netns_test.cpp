@@ -381,9 +381,24 @@ TEST_CASE("lease-style objects: address lifetimes, route MTU and source; re-appl
       &route);
   CHECK(route == "192.0.2.10 1400 252\n");
 
+  CHECK(lab.ns.ip("-j addr show dev lan1").find("\"broadcast\":\"192.0.2.255\"") !=
+        std::string::npos);
+
   auto again = reconciler.apply("dhcp:lan1", lease);
   REQUIRE(again);
   CHECK(again->changes_sent == 0);
+
+  // A renewed lease with a longer lifetime refreshes the kernel's countdown.
+  lease.addresses[0].valid_lifetime = 3600;
+  lease.addresses[0].preferred_lifetime = 3000;
+  auto renewed = reconciler.apply("dhcp:lan1", lease);
+  REQUIRE(renewed);
+  CHECK(renewed->changes_sent == 1);
+  lab.ns.sh(
+      "ip -n $NS -j addr show dev lan1 | jq -r '.[].addr_info[] | "
+      "select(.local==\"192.0.2.10\") | .valid_life_time'",
+      &life);
+  CHECK(std::stoul(life) > 3500);
 
   // Lease gone: its address and route go, the static part stays.
   REQUIRE(reconciler.withdraw("dhcp:lan1"));
