@@ -64,14 +64,20 @@ Result<DesiredState> Reconciler::merged(const std::map<std::string, DesiredState
 }
 
 Result<ApplyReport> Reconciler::apply(const std::string& source, DesiredState part) {
-  auto parts = parts_;
-  parts[source] = std::move(part);
-  DesiredState desired = TRY(merged(parts));
-  // Validate (and cap) before keeping anything: an invalid part changes nothing.
-  if (auto valid = validateDesired(desired, limits_); !valid)
-    return unexpected<Error>(valid.error());
-  parts_ = std::move(parts);
-  desired_ = std::move(desired);
+  // Swap the part in, and back out if the union is invalid: an invalid part changes nothing.
+  // (Swapping instead of copying all parts keeps a no-op re-apply cheap.)
+  auto [it, fresh] = parts_.try_emplace(source);
+  std::swap(it->second, part);
+  auto desired = merged(parts_);
+  Result<void> valid = desired ? validateDesired(*desired, limits_) : Result<void>{};
+  if (!desired || !valid) {
+    if (fresh)
+      parts_.erase(it);
+    else
+      std::swap(it->second, part);
+    return unexpected<Error>(!desired ? desired.error() : valid.error());
+  }
+  desired_ = std::move(*desired);
   return reconcile();
 }
 
