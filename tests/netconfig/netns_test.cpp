@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "netconfig/namespace_netconfig.hpp"
 #include "netconfig/reconciler.hpp"
 #include "netconfig/rtnl_monitor.hpp"
 #include "netns_fixture.hpp"
@@ -188,56 +189,68 @@ TEST_CASE("a no-op re-apply sends nothing: no notification appears", "[netns][id
 TEST_CASE("admin down/up heals routes and addresses through the Asio-driven monitor",
           "[netns][heal]") {
   Lab lab("heal");
-  auto rtnl = openRtnl(lab.ns.fd());
-  REQUIRE(rtnl);
-  auto monitor = RtnlMonitor::create(lab.ns.fd());
-  REQUIRE(monitor);
-  Reconciler reconciler(**rtnl);
+  boost::asio::io_context io;
+  auto nc = NamespaceNetconfig::create(io, lab.ns.fd());
+  REQUIRE(nc);
+  int reapplied = 0;
+  std::vector<Error> errors;
+  (*nc)->start([&](const Result<ApplyReport>& r) {
+    if (!r)
+      errors.push_back(r.error());
+    else
+      ++reapplied;
+  });
+  Reconciler& reconciler = (*nc)->reconciler();
   REQUIRE(reconciler.apply("static", staticConfig()));
   auto expected_routes = routes(lab.ns);
   REQUIRE(expected_routes.size() == 5);
   // Settle: carrier and DAD notifications caused by the apply itself.
-  REQUIRE(pumpUntil(*monitor, reconciler, [&] { return allReady(reconciler); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  auto settled = monitor->drain();
-  REQUIRE(settled);
-  REQUIRE(reconciler.handleEvents(*settled));
-
-  // rempartd's wiring: the monitor fd in the io_context, drained and fed on readiness.
-  boost::asio::io_context io;
-  boost::asio::posix::stream_descriptor sd(io, monitor->fd());
-  int reapplied = 0;
-  std::function<void()> arm = [&] {
-    sd.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                  [&](const boost::system::error_code& ec) {
-                    if (ec) return;
-                    auto events = monitor->drain();
-                    REQUIRE(events);
-                    auto report = reconciler.handleEvents(*events);
-                    REQUIRE(report);
-                    if (report->has_value()) ++reapplied;
-                    arm();
-                  });
-  };
-  arm();
+  for (int i = 0; i < 200 && !allReady(reconciler); ++i) io.run_for(std::chrono::milliseconds(50));
+  REQUIRE(allReady(reconciler));
+  io.run_for(std::chrono::milliseconds(200));
+  reapplied = 0;
 
   lab.ns.ip("link set lan0 down");
   lab.ns.ip("link set lan1 down");
   io.run_for(std::chrono::milliseconds(200));
   CHECK(reapplied == 0);
-  auto while_down = routes(lab.ns);
-  CHECK(while_down.empty());  // the kernel dropped every route via the down links
+  CHECK(routes(lab.ns).empty());  // the kernel dropped every route via the down links
+  CHECK(addresses(lab.ns, "lan0") == std::vector<std::string>{"10.1.0.1/24", "10.1.1.1/24"});
 
   lab.ns.ip("link set lan0 up");
   lab.ns.ip("link set lan1 up");
   for (int i = 0; i < 100 && routes(lab.ns) != expected_routes; ++i)
     io.run_for(std::chrono::milliseconds(50));
   CHECK(reapplied >= 1);
+  CHECK(errors.empty());
   CHECK(routes(lab.ns) == expected_routes);
   CHECK(addresses(lab.ns, "lan0") ==
         std::vector<std::string>{"10.1.0.1/24", "10.1.1.1/24", "fd00:1::1/64"});
   CHECK(addresses(lab.ns, "lan1") == std::vector<std::string>{"10.2.0.1/24", "fd00:2::1/64"});
-  sd.release();  // the monitor owns the fd
+}
+
+TEST_CASE("carrier return re-applies routes removed meanwhile", "[netns][heal]") {
+  Lab lab("carrier");
+  boost::asio::io_context io;
+  auto nc = NamespaceNetconfig::create(io, lab.ns.fd());
+  REQUIRE(nc);
+  int reapplied = 0;
+  (*nc)->start([&](const Result<ApplyReport>& r) { reapplied += r ? 1 : 0; });
+  Reconciler& reconciler = (*nc)->reconciler();
+  REQUIRE(reconciler.apply("static", staticConfig()));
+  for (int i = 0; i < 200 && !allReady(reconciler); ++i) io.run_for(std::chrono::milliseconds(50));
+  io.run_for(std::chrono::milliseconds(200));
+  reapplied = 0;
+
+  lab.ns.ip("link set peer1 down");  // lan1 loses carrier; its routes stay (linkdown)
+  io.run_for(std::chrono::milliseconds(200));
+  CHECK(reapplied == 0);
+  lab.ns.ip("route del 10.50.0.0/24 table 100");  // someone removes one of ours meanwhile
+  lab.ns.ip("link set peer1 up");
+  for (int i = 0; i < 100 && reapplied == 0; ++i) io.run_for(std::chrono::milliseconds(50));
+  CHECK(reapplied >= 1);
+  CHECK(lab.ns.ip("-j route show table 100 10.50.0.0/24").find("10.50.0.0/24") !=
+        std::string::npos);
 }
 
 TEST_CASE("foreign, proto-static and table-220 objects are left alone; matches are adopted",
@@ -327,4 +340,68 @@ TEST_CASE("kernel refusals name the object and carry the extended ack", "[netns]
   // The rest of the batch went through.
   CHECK(routes(lab.ns) == std::vector<std::string>{
                               "10.8.0.0/16 via 10.1.0.254 dev lan0 table main metric 0 proto 252"});
+}
+
+TEST_CASE("lease-style objects: address lifetimes, route MTU and source; re-apply is a no-op",
+          "[netns][lease]") {
+  Lab lab("lease");
+  auto rtnl = openRtnl(lab.ns.fd());
+  REQUIRE(rtnl);
+  Reconciler reconciler(**rtnl);
+  REQUIRE(reconciler.apply("static", staticConfig()));
+  DesiredState lease;
+  lease.links = {LinkSpec{"lan1", true, std::nullopt}};
+  AddressSpec a = addressSpec("lan1", "192.0.2.10/24");
+  a.valid_lifetime = 600;
+  a.preferred_lifetime = 500;
+  lease.addresses = {a};
+  RouteSpec dflt = routeSpec("0.0.0.0/0", "192.0.2.1", "lan1", kMainTable, 1002);
+  dflt.mtu = 1400;
+  dflt.preferred_source = ip("192.0.2.10");
+  lease.routes = {dflt};
+  auto applied = reconciler.apply("dhcp:lan1", lease);
+  REQUIRE(applied);
+  CHECK(applied->complete());
+  CHECK(applied->changes_sent == 2);
+
+  std::string life;
+  lab.ns.sh(
+      "ip -n $NS -j addr show dev lan1 | jq -r '.[].addr_info[] | "
+      "select(.local==\"192.0.2.10\") | \"\\(.valid_life_time) \\(.preferred_life_time)\"'",
+      &life);
+  unsigned valid = 0, preferred = 0;
+  REQUIRE(std::sscanf(life.c_str(), "%u %u", &valid, &preferred) == 2);
+  CHECK(valid > 590);
+  CHECK(valid <= 600);
+  CHECK(preferred <= 500);
+  std::string route;
+  lab.ns.sh(
+      "ip -n $NS -j route show 0.0.0.0/0 metric 1002 | jq -r '.[] | "
+      "\"\\(.prefsrc) \\(.metrics[0].mtu) \\(.protocol)\"'",
+      &route);
+  CHECK(route == "192.0.2.10 1400 252\n");
+
+  CHECK(lab.ns.ip("-j addr show dev lan1").find("\"broadcast\":\"192.0.2.255\"") !=
+        std::string::npos);
+
+  auto again = reconciler.apply("dhcp:lan1", lease);
+  REQUIRE(again);
+  CHECK(again->changes_sent == 0);
+
+  // A renewed lease with a longer lifetime refreshes the kernel's countdown.
+  lease.addresses[0].valid_lifetime = 3600;
+  lease.addresses[0].preferred_lifetime = 3000;
+  auto renewed = reconciler.apply("dhcp:lan1", lease);
+  REQUIRE(renewed);
+  CHECK(renewed->changes_sent == 1);
+  lab.ns.sh(
+      "ip -n $NS -j addr show dev lan1 | jq -r '.[].addr_info[] | "
+      "select(.local==\"192.0.2.10\") | .valid_life_time'",
+      &life);
+  CHECK(std::stoul(life) > 3500);
+
+  // Lease gone: its address and route go, the static part stays.
+  REQUIRE(reconciler.withdraw("dhcp:lan1"));
+  CHECK(addresses(lab.ns, "lan1") == std::vector<std::string>{"10.2.0.1/24", "fd00:2::1/64"});
+  CHECK(routes(lab.ns).size() == 5);
 }
