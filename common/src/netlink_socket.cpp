@@ -8,12 +8,15 @@
 #include <cstring>
 #include <ctime>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 namespace rempart {
 
 Result<UniqueFd> openNetns(std::string_view name_or_path) {
-  if (name_or_path.empty()) return fail(ErrorCode::kInvalidInput, "empty network namespace name");
+  if (name_or_path.empty() || name_or_path == "." || name_or_path == "..")
+    return fail(ErrorCode::kInvalidInput,
+                "invalid network namespace name '" + std::string(name_or_path) + "'");
   std::string path = name_or_path.find('/') == std::string_view::npos
                          ? "/run/netns/" + std::string(name_or_path)
                          : std::string(name_or_path);
@@ -27,14 +30,18 @@ Result<void> runInNetns(int netns_fd, const std::function<Result<void>()>& fn) {
   // setns() only changes the calling thread, so a throwaway thread keeps ours untouched. A
   // socket created there remains in that namespace after the thread exits.
   Result<void> result;
-  std::thread worker([&] {
-    if (::setns(netns_fd, CLONE_NEWNET) != 0) {
-      result = failErrno("entering network namespace");
-      return;
-    }
-    result = fn();
-  });
-  worker.join();
+  try {
+    std::thread worker([&] {
+      if (::setns(netns_fd, CLONE_NEWNET) != 0) {
+        result = failErrno("entering network namespace");
+        return;
+      }
+      result = fn();
+    });
+    worker.join();
+  } catch (const std::system_error& e) {  // thread creation failed (EAGAIN)
+    return failErrno(e.code().value(), "starting a thread to enter a network namespace");
+  }
   return result;
 }
 

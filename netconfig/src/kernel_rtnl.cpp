@@ -162,7 +162,8 @@ class KernelRtnl final : public Rtnl {
       int len = static_cast<int>(n);
       while (mnl_nlmsg_ok(nlh, len)) {
         auto ack = parseNetlinkAck(nlh);
-        if (ack && ack->seq >= first_seq && ack->seq <= last_seq) {
+        // Unsigned differences keep this right across sequence-number wrap-around.
+        if (ack && ack->seq - first_seq <= last_seq - first_seq) {
           if (ack->errnum != 0) on_error(*ack);
           if (ack->seq == last_seq) return {};
         }

@@ -40,7 +40,9 @@ bool lifetimeNeedsRefresh(std::optional<uint32_t> desired, uint32_t actual) {
   return uint64_t{actual} * 4 < uint64_t{*desired} * 3;
 }
 
-Result<void> validate(const DesiredState& d, const PlanLimits& limits) {
+}  // namespace
+
+Result<void> validateDesired(const DesiredState& d, const PlanLimits& limits) {
   if (d.links.size() > limits.max_links)
     return fail(ErrorCode::kLimit, "desired state has " + std::to_string(d.links.size()) +
                                        " links; the limit is " + std::to_string(limits.max_links));
@@ -103,8 +105,6 @@ Result<void> validate(const DesiredState& d, const PlanLimits& limits) {
   return {};
 }
 
-}  // namespace
-
 uint32_t kernelMetric(const IpPrefix& destination, uint32_t metric) {
   return destination.family() == Family::kV6 && metric == 0 ? 1024 : metric;
 }
@@ -142,7 +142,7 @@ std::string RouteChange::describe() const {
 
 Result<Plan> makePlan(const DesiredState& desired, const ActualState& actual,
                       const PlanLimits& limits) {
-  if (auto r_ = (validate(desired, limits)); !r_) return unexpected<Error>(r_.error());
+  if (auto r_ = (validateDesired(desired, limits)); !r_) return unexpected<Error>(r_.error());
   Plan plan;
 
   // Links. A managed interface that does not exist defers everything on it.

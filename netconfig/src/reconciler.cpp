@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 namespace rempart::netconfig {
 
@@ -15,47 +16,44 @@ std::string routeKeyText(const RouteSpec& r) {
 }  // namespace
 
 Result<DesiredState> mergeDesired(const std::map<std::string, DesiredState>& parts) {
+  if (parts.size() == 1) return parts.begin()->second;
   DesiredState out;
-  // Which source contributed each merged object, to name both sides of a conflict.
-  std::vector<std::string> link_from, address_from, route_from;
+  // Index of each merged object, and the source that contributed it (to name both sides of a
+  // conflict). Keys are the kernel identities: link name, (interface, address), route key.
+  std::map<std::string, std::pair<size_t, std::string>> links;
+  std::map<std::pair<std::string, IpPrefix>, std::pair<size_t, std::string>> addresses;
+  std::map<std::tuple<IpPrefix, uint32_t, uint32_t>, std::pair<size_t, std::string>> routes;
   auto conflict = [](const std::string& what, const std::string& a, const std::string& b) {
     return fail(ErrorCode::kConflict, what + ": sources " + a + " and " + b + " disagree");
   };
   for (const auto& [source, part] : parts) {
     for (const auto& link : part.links) {
-      auto it = std::find_if(out.links.begin(), out.links.end(),
-                             [&](const LinkSpec& l) { return l.name == link.name; });
-      if (it == out.links.end()) {
+      auto [it, fresh] = links.try_emplace(link.name, out.links.size(), source);
+      if (fresh) {
         out.links.push_back(link);
-        link_from.push_back(source);
         continue;
       }
-      if (it->up != link.up || (it->mtu && link.mtu && *it->mtu != *link.mtu))
-        return conflict("interface " + link.name, link_from[it - out.links.begin()], source);
-      if (!it->mtu) it->mtu = link.mtu;
+      LinkSpec& merged = out.links[it->second.first];
+      if (merged.up != link.up || (merged.mtu && link.mtu && *merged.mtu != *link.mtu))
+        return conflict("interface " + link.name, it->second.second, source);
+      if (!merged.mtu) merged.mtu = link.mtu;
     }
     for (const auto& a : part.addresses) {
-      auto it = std::find_if(out.addresses.begin(), out.addresses.end(), [&](const auto& x) {
-        return x.interface == a.interface && x.address == a.address;
-      });
-      if (it == out.addresses.end()) {
+      auto [it, fresh] =
+          addresses.try_emplace({a.interface, a.address}, out.addresses.size(), source);
+      if (fresh)
         out.addresses.push_back(a);
-        address_from.push_back(source);
-      } else if (!(*it == a)) {
-        return conflict("address " + a.address.str() + " on " + a.interface,
-                        address_from[it - out.addresses.begin()], source);
-      }
+      else if (!(out.addresses[it->second.first] == a))
+        return conflict("address " + a.address.str() + " on " + a.interface, it->second.second,
+                        source);
     }
     for (const auto& r : part.routes) {
-      auto it = std::find_if(out.routes.begin(), out.routes.end(), [&](const RouteSpec& x) {
-        return x.destination == r.destination && x.table == r.table && x.metric == r.metric;
-      });
-      if (it == out.routes.end()) {
+      auto [it, fresh] =
+          routes.try_emplace({r.destination, r.table, r.metric}, out.routes.size(), source);
+      if (fresh)
         out.routes.push_back(r);
-        route_from.push_back(source);
-      } else if (!(*it == r)) {
-        return conflict(routeKeyText(r), route_from[it - out.routes.begin()], source);
-      }
+      else if (!(out.routes[it->second.first] == r))
+        return conflict(routeKeyText(r), it->second.second, source);
     }
   }
   return out;
@@ -66,14 +64,20 @@ Result<DesiredState> Reconciler::merged(const std::map<std::string, DesiredState
 }
 
 Result<ApplyReport> Reconciler::apply(const std::string& source, DesiredState part) {
-  auto parts = parts_;
-  parts[source] = std::move(part);
-  DesiredState desired = TRY(merged(parts));
-  // Validate (and cap) before keeping anything: an invalid part changes nothing.
-  if (auto r_ = (makePlan(desired, ActualState{}, limits_).map([](Plan) {})); !r_)
-    return unexpected<Error>(r_.error());
-  parts_ = std::move(parts);
-  desired_ = std::move(desired);
+  // Swap the part in, and back out if the union is invalid: an invalid part changes nothing.
+  // (Swapping instead of copying all parts keeps a no-op re-apply cheap.)
+  auto [it, fresh] = parts_.try_emplace(source);
+  std::swap(it->second, part);
+  auto desired = merged(parts_);
+  Result<void> valid = desired ? validateDesired(*desired, limits_) : Result<void>{};
+  if (!desired || !valid) {
+    if (fresh)
+      parts_.erase(it);
+    else
+      std::swap(it->second, part);
+    return unexpected<Error>(!desired ? desired.error() : valid.error());
+  }
+  desired_ = std::move(*desired);
   return reconcile();
 }
 

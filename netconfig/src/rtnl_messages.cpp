@@ -93,6 +93,11 @@ nlmsghdr* putAddressChange(char* buf, uint32_t seq, const AddressChange& change)
   ifa->ifa_index = change.ifindex;
   putAddr(nlh, IFA_LOCAL, change.address.address);
   putAddr(nlh, IFA_ADDRESS, change.address.address);
+  if (!remove && change.address.family() == Family::kV4 && change.address.length <= 30) {
+    // The directed broadcast, as `ip addr add ... brd +` and networkd set it.
+    uint32_t host_mask = change.address.length == 0 ? ~0u : ~0u >> change.address.length;
+    putAddr(nlh, IFA_BROADCAST, IpAddress::v4(change.address.address.v4HostOrder() | host_mask));
+  }
   if (!remove) {
     mnl_attr_put_u8(nlh, IFA_PROTO, kRouteProtocol);
     ifa_cacheinfo ci{};

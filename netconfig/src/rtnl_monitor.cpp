@@ -23,7 +23,7 @@ Result<RtnlMonitor> RtnlMonitor::create(int netns_fd) {
 
 Result<std::vector<RtnlEvent>> RtnlMonitor::drain() {
   std::vector<RtnlEvent> events;
-  std::vector<char> buf(64 * 1024);
+  std::vector<char>& buf = buffer_;
   for (;;) {
     auto n = socket_.receive(buf.data(), buf.size());
     if (!n) {

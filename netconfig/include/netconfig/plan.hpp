@@ -77,6 +77,9 @@ struct Plan {
 Result<Plan> makePlan(const DesiredState& desired, const ActualState& actual,
                       const PlanLimits& limits = {});
 
+// The validation part of makePlan(): the same errors, without looking at the kernel.
+Result<void> validateDesired(const DesiredState& desired, const PlanLimits& limits = {});
+
 // The kernel stores IPv6 routes with metric 0 as 1024; the planner compares in kernel form.
 uint32_t kernelMetric(const IpPrefix& destination, uint32_t metric);
 

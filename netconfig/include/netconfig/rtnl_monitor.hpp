@@ -28,8 +28,9 @@ class RtnlMonitor {
   Result<std::vector<RtnlEvent>> drain();
 
  private:
-  explicit RtnlMonitor(NetlinkSocket s) : socket_(std::move(s)) {}
+  explicit RtnlMonitor(NetlinkSocket s) : socket_(std::move(s)), buffer_(64 * 1024) {}
   NetlinkSocket socket_;
+  std::vector<char> buffer_;
 };
 
 }  // namespace rempart::netconfig
