@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
       options.paths.state_dir = v;
     else if (a == "--control-socket" && (v = value(a)))
       options.control_socket = v;
+    else if (a == "--charon-uid-base" && (v = value(a)))
+      options.charon_uid_base = static_cast<uid_t>(std::strtoul(v, nullptr, 10));
     else
       return usage("unknown or incomplete argument '" + std::string(a) + "'");
   }

@@ -211,13 +211,16 @@ void Client::loadConns(std::vector<Section> conns, Handler<void> done) {
   auto next = std::make_shared<std::function<void(size_t)>>();
   std::weak_ptr<bool> alive = alive_;
   *next = [this, alive, batches, next, done](size_t i) {
+    // Resetting *next destroys this closure and its captures, so `done` is copied out first.
     if (i == batches->size()) {
+      auto finish = done;
       *next = nullptr;  // break the self-reference
-      return done({});
+      return finish({});
     }
     if (alive.expired()) {
+      auto finish = done;
       *next = nullptr;
-      return done(unexpected<Error>(clientClosed()));
+      return finish(unexpected<Error>(clientClosed()));
     }
     simple("load-conn", std::move((*batches)[i]), [next, done, i](Result<void> r) {
       if (!r) {
