@@ -274,6 +274,20 @@ TEST_CASE("a confined program making a forbidden syscall is killed by seccomp an
   CHECK(a.exits[1].restart_in == 2 * a.exits[0].restart_in);
 }
 
+TEST_CASE("stop() called from the exit callback cancels the restart", "[netns][charon]") {
+  Gateway gw;
+  auto& a = gw.addLevel("a", 0, "/usr/bin/unshare");
+  bool stopped = false;
+  a.on_exit_hook = [&] { a.supervisor->stop([&] { stopped = true; }); };
+  a.supervisor->start();
+  REQUIRE(runUntil(gw.io, [&] { return stopped; }));
+  gw.io.restart();
+  gw.io.run_for(500ms);  // longer than the backoff: a restart would show here
+  CHECK(a.exits.size() == 1);
+  CHECK(a.supervisor->state() == CharonSupervisor::State::kStopped);
+  CHECK_FALSE(fs::exists(a.runtime_dir));
+}
+
 TEST_CASE("a program that never signals READY is killed after the ready timeout and restarted",
           "[netns][charon]") {
   Gateway gw;
