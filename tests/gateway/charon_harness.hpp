@@ -58,6 +58,7 @@ struct LevelUnderTest {
   LevelIdentity identity;
   fs::path runtime_dir;
   std::string netns;
+  std::function<void()> on_exit_hook;  // runs inside the supervisor's on_exit callback
 };
 
 // A gateway-like layout: <base>/run/levels/<level>/charon (charon runtime dirs) and
@@ -106,7 +107,11 @@ class Gateway {
     LevelUnderTest* l = level.get();
     CharonSupervisor::Callbacks callbacks{
         .on_ready = [l](const CharonReady& r) { l->ready.push_back(r); },
-        .on_exit = [l](const CharonExit& e) { l->exits.push_back(e); },
+        .on_exit =
+            [l](const CharonExit& e) {
+              l->exits.push_back(e);
+              if (l->on_exit_hook) l->on_exit_hook();
+            },
         .on_start_failed = [l](const Error& e) { l->failures.push_back(e.message()); },
         .on_log = [l](std::string_view line) { l->log.emplace_back(line); },
     };

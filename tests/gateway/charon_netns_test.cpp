@@ -20,6 +20,9 @@ void checkConfined(const LevelUnderTest& l, pid_t pid) {
   CHECK(hexMask(status["CapEff"]) == runningCapabilities());
   CHECK(hexMask(status["CapEff"]) == 0x1000);  // CAP_NET_ADMIN, and nothing else
   CHECK(hexMask(status["CapPrm"]) == 0x1000);
+  // NET_BIND_SERVICE left the ambient set with the permitted one; NET_ADMIN stays ambient, so
+  // anything charon could exec (it cannot fork) would hold no more than charon itself.
+  CHECK(hexMask(status["CapAmb"]) == 0x1000);
   CHECK((hexMask(status["CapBnd"]) & ~launchCapabilities()) == 0);
   CHECK(status["NoNewPrivs"] == "1");
   CHECK(status["Seccomp"] == "2");
@@ -272,6 +275,20 @@ TEST_CASE("a confined program making a forbidden syscall is killed by seccomp an
   CHECK(a.exits[0].restarting);
   CHECK(a.exits[1].generation == 2);
   CHECK(a.exits[1].restart_in == 2 * a.exits[0].restart_in);
+}
+
+TEST_CASE("stop() called from the exit callback cancels the restart", "[netns][charon]") {
+  Gateway gw;
+  auto& a = gw.addLevel("a", 0, "/usr/bin/unshare");
+  bool stopped = false;
+  a.on_exit_hook = [&] { a.supervisor->stop([&] { stopped = true; }); };
+  a.supervisor->start();
+  REQUIRE(runUntil(gw.io, [&] { return stopped; }));
+  gw.io.restart();
+  gw.io.run_for(500ms);  // longer than the backoff: a restart would show here
+  CHECK(a.exits.size() == 1);
+  CHECK(a.supervisor->state() == CharonSupervisor::State::kStopped);
+  CHECK_FALSE(fs::exists(a.runtime_dir));
 }
 
 TEST_CASE("a program that never signals READY is killed after the ready timeout and restarted",

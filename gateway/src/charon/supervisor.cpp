@@ -125,10 +125,12 @@ Result<void> CharonSupervisor::prepareRuntimeDir() {
 }
 
 void CharonSupervisor::launch() {
+  // The restart is scheduled before the callback runs, so that a callback calling stop()
+  // finds a consistent state (kBackoff) and cancels it.
   auto fail_start = [this](const Error& e) {
     run_.reset();
-    if (callbacks_.on_start_failed) callbacks_.on_start_failed(e);
     scheduleRestart();
+    if (callbacks_.on_start_failed) callbacks_.on_start_failed(e);
   };
   ++generation_;
   state_ = State::kStarting;
@@ -310,9 +312,8 @@ void CharonSupervisor::onExited() {
   if (stable) backoff_ = options_.backoff_initial;
   exit.restarting = true;
   exit.restart_in = backoff_;
+  scheduleRestart();  // before the callback, which may call stop()
   if (callbacks_.on_exit) callbacks_.on_exit(exit);
-  if (state_ == State::kStopped || state_ == State::kStopping) return;  // stopped in callback
-  scheduleRestart();
 }
 
 void CharonSupervisor::scheduleRestart() {
