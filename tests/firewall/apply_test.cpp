@@ -102,7 +102,7 @@ TEST_CASE("dry run validates against the kernel and changes nothing", "[netns]")
   CHECK(listTable(ns, "fw") == renderNft(closed));
 }
 
-TEST_CASE("a rule the kernel refuses names its config path; the previous ruleset stays",
+TEST_CASE("a rule the kernel refuses names its config path and the previous ruleset stays",
           "[netns]") {
   Netns ns("fwr", {"fw"});
   auto backend = NftBackend::create(ns.path("fw"));
