@@ -76,8 +76,14 @@ Result<ApplyReport> NftBackend::apply(const Ruleset& ruleset, const ApplyOptions
   Impl& im = *impl_;
   ApplyReport report;
   for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
-    report.attempts = attempt;
     uint32_t gen = TRY(im.generation());
+    if (attempt == 1 && !options.dry_run && im.last && gen == im.last_generation &&
+        *im.last == ruleset) {
+      report.generation = gen;
+      report.unchanged = true;
+      return report;
+    }
+    report.attempts = attempt;
     NftnlPtr<nftnl_batch> batch(nftnl_batch_alloc(kPageSize, kPageOverrun));
     if (!batch) return failErrno("allocating the nf_tables batch");
     uint32_t begin_seq = im.seq++;
@@ -109,6 +115,11 @@ Result<ApplyReport> NftBackend::apply(const Ruleset& ruleset, const ApplyOptions
         return fail(ErrorCode::kKernel, "nf_tables batch sent but the generation did not move");
       }
       report.generation = after;
+      // Only when no other commit slipped in before the fence do we know what the kernel holds.
+      if (!options.dry_run && after == gen + 1) {
+        im.last = ruleset;
+        im.last_generation = after;
+      }
       return report;
     }
     bool restart = std::any_of(errors.begin(), errors.end(),

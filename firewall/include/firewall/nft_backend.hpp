@@ -34,7 +34,10 @@ struct ApplyOptions {
 
 struct ApplyReport {
   uint32_t generation = 0;  // after the commit (unchanged for a dry run)
-  int attempts = 0;
+  int attempts = 0;         // 0: nothing sent, see `unchanged`
+  // The ruleset equals the one this backend committed last and the generation has not moved
+  // since (nobody else committed), so the kernel already holds it: nothing was sent.
+  bool unchanged = false;
   size_t messages = 0;  // netlink messages in the batch, BEGIN/END excluded
   size_t bytes = 0;
 };
@@ -59,15 +62,18 @@ class NftBackend {
   NftBackend& operator=(NftBackend&&) noexcept;
   ~NftBackend();
 
-  // Replaces the table with `ruleset`. Errors: kKernel with the config path of the refused
-  // object and the kernel's text; kConflict when retries ran out; kSystem for socket failures.
-  // On every error the previous ruleset is still in force; the message says how it was checked.
+  // Replaces the table with `ruleset` (a no-op when `unchanged`, see ApplyReport). Errors: kKernel
+  // with the config path of the refused object and the kernel's text; kConflict when retries ran
+  // out; kSystem for socket failures. On every error the previous ruleset is still in force; the
+  // message says how it was checked.
   Result<ApplyReport> apply(const Ruleset& ruleset, const ApplyOptions& options = {});
 
   // Every rule of the table, in chain order, with counters; empty when there is no table.
   Result<std::vector<RuleReadback>> readRules();
   Result<bool> tableExists();
   Result<uint32_t> generation();
+  // Forgets the last commit, so that the next apply always sends a batch.
+  void forgetLastCommit();
 
  private:
   struct Impl;
