@@ -178,11 +178,20 @@ struct StmtEncoder {
   Exprs& x;
   const std::string& origin;
 
+  // Dependencies already matched earlier in the rule are not repeated, as nft does: fewer
+  // expressions for the kernel to parse and run, and the same listing.
+  std::optional<Family> nfproto_done;
+  std::optional<uint8_t> l4proto_done;
+
   void nfproto(Family f) {
+    if (nfproto_done == f) return;
+    nfproto_done = f;
     x.meta(NFT_META_NFPROTO);
     x.cmp(u8(f == Family::kV4 ? NFPROTO_IPV4 : NFPROTO_IPV6));
   }
   void l4proto(uint8_t p) {
+    if (l4proto_done == p) return;
+    l4proto_done = p;
     x.meta(NFT_META_L4PROTO);
     x.cmp(u8(p));
   }
@@ -199,9 +208,16 @@ struct StmtEncoder {
       x.lookup(m.set, 0, false);
       return;
     }
-    auto ranges = Encoder::addrRanges(m.prefixes, m.family);
+    std::vector<std::pair<Bytes, Bytes>> ranges;
     std::optional<IpPrefix> single;
-    if (ranges.size() == 1) {
+    if (m.prefixes.size() == 1) {  // the common case, without interval arithmetic
+      single = m.prefixes[0].network();
+      Bytes net(single->address.bytes.begin(), single->address.bytes.begin() + n);
+      ranges.push_back({net, net});
+    } else {
+      ranges = Encoder::addrRanges(m.prefixes, m.family);
+    }
+    if (ranges.size() == 1 && m.prefixes.size() != 1) {
       AddrRange r;
       std::copy(ranges[0].first.begin(), ranges[0].first.end(), r.lo.begin());
       std::copy(ranges[0].second.begin(), ranges[0].second.end(), r.hi.begin());
@@ -380,7 +396,7 @@ void Encoder::rule(const std::string& chain, const Rule& r) {
   nftnl_rule_set_u32(rl.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
   std::string origin = r.comment.empty() ? "chain " + chain : r.comment;
   Exprs x{rl.get()};
-  StmtEncoder se{*this, x, origin};
+  StmtEncoder se{*this, x, origin, std::nullopt, std::nullopt};
   for (const Stmt& s : r.stmts) std::visit(se, s);
   if (r.verdict.kind != Verdict::kNone) {
     nftnl_expr* e = nftnl_expr_alloc("immediate");

@@ -72,6 +72,10 @@ Result<uint32_t> NftBackend::generation() {
   return impl_->generation();
 }
 
+void NftBackend::forgetLastCommit() {
+  impl_->last.reset();
+}
+
 Result<ApplyReport> NftBackend::apply(const Ruleset& ruleset, const ApplyOptions& options) {
   Impl& im = *impl_;
   ApplyReport report;

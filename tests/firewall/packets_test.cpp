@@ -152,4 +152,25 @@ TEST_CASE("packets pass exactly as the compiled policy says", "[netns][packets]"
     CHECK_FALSE(udpPasses(ns, "wan", "lva", "192.0.2.11", 501));
     CHECK_FALSE(tcpPasses(ns, "wan", "lva", "192.0.2.11", 500));
   }
+  {
+    INFO("an established flow does not continue in clear once the tunnel route is gone");
+    auto backend = NftBackend::create(ns.path("lva"));
+    REQUIRE(backend);
+    auto guarded = [&] {
+      auto rules = backend->readRules();
+      REQUIRE(rules);
+      uint64_t n = 0;
+      for (const RuleReadback& r : *rules) {
+        if (r.chain == "z_cleartext" && r.has_counter) n += r.packets;
+      }
+      return n;
+    };
+    REQUIRE(pingPasses(ns, "rema", "10.1.0.5", "10.2.0.5"));
+    uint64_t before = guarded();
+    // As when the tunnel device disappears: the remote site is now routed via transit.
+    must("ip -n " + ns.name("lva") + " route replace 10.2.0.0/24 via 169.254.1.1 dev transit");
+    CHECK_FALSE(pingPasses(ns, "rema", "10.1.0.5", "10.2.0.5"));
+    // The echo reply belonged to an established flow, yet the guard dropped and counted it.
+    CHECK(guarded() > before);
+  }
 }
