@@ -100,7 +100,14 @@ Result<ApplyReport> NftBackend::apply(const Ruleset& ruleset, const ApplyOptions
       nftnl_batch_update(batch.get());
     }
     if (options.before_send) options.before_send(attempt);
-    FW_CHECK(im.sendBatch(batch.get(), report.bytes));
+    if (auto sent = im.sendBatch(batch.get(), report.bytes); !sent) {
+      // Nothing reached nf_tables, or it was refused whole; say which after checking.
+      auto now = im.generation();
+      std::string state = now && *now == gen ? "previous ruleset still in force (generation " +
+                                                   std::to_string(gen) + " unchanged)"
+                                             : "ruleset state unknown, generation changed";
+      return tl::unexpected(sent.error().wrap("firewall not applied, " + state));
+    }
 
     // The fence: the batch was processed inside sendmsg, so its errors are queued before this.
     std::vector<KernelError> errors;
