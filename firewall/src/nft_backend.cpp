@@ -11,7 +11,7 @@
 #include <cstring>
 
 #include "backend_impl.hpp"
-#include "common/netns.hpp"
+#include "common/netlink_socket.hpp"
 #include "encode.hpp"
 #include "nftnl_ptr.hpp"
 

@@ -7,6 +7,7 @@
 #include "common/atomic_file.hpp"
 #include "common/config/parse.hpp"
 #include "common/log.hpp"
+#include "common/netlink_socket.hpp"
 
 namespace rempart::gateway {
 
@@ -37,7 +38,8 @@ Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options, config::Confi
     : io_(io), options_(std::move(options)), config_(std::move(config)) {}
 
 Result<std::unique_ptr<Daemon>> Daemon::create(boost::asio::io_context& io, DaemonOptions options) {
-  if (options.control_socket.empty()) options.control_socket = options.paths.runtime_dir / "control.sock";
+  if (options.control_socket.empty())
+    options.control_socket = options.paths.runtime_dir / "control.sock";
   auto config = TRY(loadConfig(options.config_path));
   std::unique_ptr<Daemon> d(new Daemon(io, std::move(options), std::move(config)));
   const auto& paths = d->options_.paths;
@@ -59,12 +61,17 @@ Result<std::unique_ptr<Daemon>> Daemon::create(boost::asio::io_context& io, Daem
 Result<void> Daemon::start() {
   log::info("gateway starting", {{"hostname", config_.system.hostname},
                                  {"levels", std::to_string(config_.levels.size())}});
+  auto core = TRY(openNetns("/proc/self/ns/net"));
+  running_ = std::make_unique<RunningTopology>(io_, config_, topology_, std::move(core));
+  TRY(running_->bringUp());
   return {};
 }
 
 void Daemon::stop() {
   log::info("gateway stopping");
   control_.reset();
+  if (running_) running_->tearDown();
+  running_.reset();
 }
 
 ControlResponse Daemon::handle(const ControlRequest& request, const PeerCredentials& peer) {
@@ -81,23 +88,30 @@ ControlResponse Daemon::handle(const ControlRequest& request, const PeerCredenti
 
 void Daemon::registerCommands() {
   using config::Role;
-  commands_.add({{"help"}, "list the commands your role may run", {}, [this](const CommandContext& c) {
-                   return ControlResponse{0, commands_.help(c.caller), ""};
-                 }});
-  commands_.add({{"whoami"}, "show your user name and role", {}, [](const CommandContext& c) {
-                   return ControlResponse{
-                       0, c.caller.user + " " + std::string(config::toString(*c.caller.role)) + "\n", ""};
-                 }});
+  commands_.add(
+      {{"help"}, "list the commands your role may run", {}, [this](const CommandContext& c) {
+         return ControlResponse{0, commands_.help(c.caller), ""};
+       }});
+  commands_.add(
+      {{"whoami"}, "show your user name and role", {}, [](const CommandContext& c) {
+         return ControlResponse{
+             0, c.caller.user + " " + std::string(config::toString(*c.caller.role)) + "\n", ""};
+       }});
   commands_.add({{"show", "version"}, "show the Rempart version", {}, [](const CommandContext&) {
                    return ControlResponse{0, "rempart " REMPART_VERSION "\n", ""};
                  }});
-  commands_.add({{"show", "status"}, "show the gateway, its levels and their state", {},
-                 [this](const CommandContext&) { return ControlResponse{0, statusText(), ""}; }});
+  commands_.add({{"show", "status"},
+                 "show the gateway, its levels and their state",
+                 {},
+                 [this](const CommandContext&) {
+                   return ControlResponse{0, statusText(), ""};
+                 }});
 }
 
 std::string Daemon::statusText() const {
   std::ostringstream o;
-  auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - started_at_);
+  auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
+                                                             started_at_);
   o << "gateway " << config_.system.hostname << ", up " << up.count() << "s, dataplane "
     << config::toString(config_.system.dataplane) << "\n";
   for (const auto& l : topology_.levels) {

@@ -13,6 +13,7 @@
 #include "common/result.hpp"
 #include "gateway/control_server.hpp"
 #include "gateway/roles.hpp"
+#include "gateway/running_topology.hpp"
 #include "gateway/topology.hpp"
 
 namespace rempart::gateway {
@@ -45,6 +46,7 @@ class Daemon {
   DaemonOptions options_;
   config::Config config_;
   TopologyPlan topology_;
+  std::unique_ptr<RunningTopology> running_;
   RoleMap roles_;
   CommandTable commands_;
   std::unique_ptr<ControlServer> control_;

@@ -46,11 +46,16 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     const char* v = nullptr;
-    if (a == "--config" && (v = value(a))) options.config_path = v;
-    else if (a == "--runtime-dir" && (v = value(a))) options.paths.runtime_dir = v;
-    else if (a == "--state-dir" && (v = value(a))) options.paths.state_dir = v;
-    else if (a == "--control-socket" && (v = value(a))) options.control_socket = v;
-    else return usage("unknown or incomplete argument '" + std::string(a) + "'");
+    if (a == "--config" && (v = value(a)))
+      options.config_path = v;
+    else if (a == "--runtime-dir" && (v = value(a)))
+      options.paths.runtime_dir = v;
+    else if (a == "--state-dir" && (v = value(a)))
+      options.paths.state_dir = v;
+    else if (a == "--control-socket" && (v = value(a)))
+      options.control_socket = v;
+    else
+      return usage("unknown or incomplete argument '" + std::string(a) + "'");
   }
   if (options.config_path.empty()) return usage("--config is required");
 
