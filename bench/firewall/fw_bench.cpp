@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "common/netns.hpp"
+#include "common/netlink_socket.hpp"
 #include "firewall/compiler.hpp"
 #include "firewall/nft_backend.hpp"
 #include "firewall/render.hpp"

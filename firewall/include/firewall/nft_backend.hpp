@@ -25,7 +25,10 @@
 namespace rempart::firewall {
 
 struct ApplyOptions {
-  bool dry_run = false;  // validate against the running kernel: no BATCH_END, nothing changes
+  // Validate against the running kernel: no BATCH_END, nothing changes. Kernel limit (nft -c
+  // has it too): hook-dependent checks (e.g. `ipsec out` on an input chain) run only once the
+  // namespace's nf_tables has failed a validation before; everything else is checked.
+  bool dry_run = false;
   int max_attempts = 5;  // tries on ERESTART (generation changed under us)
   // Test seam, called with the attempt number (1-based) after the generation was read and
   // before the batch is sent.
