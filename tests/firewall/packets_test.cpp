@@ -81,13 +81,17 @@ void buildTopology(const Netns& ns) {
   must("ip -n " + ns.name("rema") + " addr add 10.2.0.200/32 dev eth0");
   must("ip -n " + ns.name("rema") + " route add default via 10.9.1.1");
   must("ip -n " + ns.name("lva") + " route add 10.2.0.0/24 via 10.9.1.2");
+  ns.link("lvb", "ipsec0", "10.9.2.1/30", "remb", "eth0", "10.9.2.2/30");
+  must("ip -n " + ns.name("remb") + " addr add 10.4.0.5/32 dev eth0");
+  must("ip -n " + ns.name("remb") + " route add default via 10.9.2.1");
+  must("ip -n " + ns.name("lvb") + " route add 10.4.0.0/24 via 10.9.2.2");
 }
 
 }  // namespace
 
 TEST_CASE("packets pass exactly as the compiled policy says", "[netns][packets]") {
   config::Config cfg = parseYaml(kConfig);
-  Netns ns("fwp", {"core", "lva", "lvb", "lana", "lanb", "rema", "wan", "admin"});
+  Netns ns("fwp", {"core", "lva", "lvb", "lana", "lanb", "rema", "remb", "wan", "admin"});
   buildTopology(ns);
 
   // Controls: everything flows while no firewall is loaded.
@@ -96,6 +100,7 @@ TEST_CASE("packets pass exactly as the compiled policy says", "[netns][packets]"
   REQUIRE(tcpPasses(ns, "rema", "lana", "10.1.0.5", 23, "10.2.0.200"));
   REQUIRE(tcpPasses(ns, "admin", "core", "10.255.0.1", 22, "10.255.0.200"));
   REQUIRE(udpPasses(ns, "wan", "lva", "192.0.2.11", 501));
+  REQUIRE(tcpPasses(ns, "remb", "lanb", "10.3.0.5", 80, "10.4.0.5"));
 
   Topology topo = defaultTopology(cfg);
   auto core = compileCore(cfg, topo);
@@ -124,6 +129,14 @@ TEST_CASE("packets pass exactly as the compiled policy says", "[netns][packets]"
     CHECK(udpPasses(ns, "lana", "rema", "10.2.0.5", 53));
     CHECK_FALSE(udpPasses(ns, "lana", "rema", "10.2.0.5", 54));
     CHECK_FALSE(tcpPasses(ns, "lana", "rema", "10.2.0.5", 53));
+  }
+  {
+    INFO("level b allow[0]: outbound any; nothing inbound");
+    CHECK(tcpPasses(ns, "lanb", "remb", "10.4.0.5", 80));
+    CHECK(udpPasses(ns, "lanb", "remb", "10.4.0.5", 9999));
+    CHECK(pingPasses(ns, "lanb", "10.4.0.5"));
+    CHECK_FALSE(tcpPasses(ns, "remb", "lanb", "10.3.0.5", 80, "10.4.0.5"));
+    CHECK_FALSE(pingPasses(ns, "remb", "10.3.0.5", "10.4.0.5"));
   }
   {
     INFO("level to level is blocked both ways");
