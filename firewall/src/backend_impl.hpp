@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct NftBackend::Impl {
   NftnlPtr<mnl_socket> sock;
   uint32_t portid = 0;
   uint32_t seq = 1;
+  // What we committed last and the generation right after, for the no-op check.
+  std::optional<Ruleset> last;
+  uint32_t last_generation = 0;
   std::vector<char> rx = std::vector<char>(kRxBuf);
 
   int fd() const { return mnl_socket_get_fd(sock.get()); }

@@ -161,7 +161,9 @@ Result<Ruleset> compileLevel(const config::Config& config, const Topology& topo,
   std::string tunnel_if = c.kernel ? transit : c.links.tun;
 
   Chain input = baseChain("input", Hook::kInput);
-  Chain forward = baseChain("forward", Hook::kForward);
+  // Forward opens with the cleartext guard, before the ct state vmap: a flow established
+  // through the tunnel must not continue in clear when the tunnel's route goes away.
+  Chain forward{"forward", Hook::kForward, {}};
   Chain output = baseChain("output", Hook::kOutput);
   Chain to_tunnel{kToTunnel, std::nullopt, {}};
   Chain from_tunnel{kFromTunnel, std::nullopt, {}};
@@ -172,7 +174,7 @@ Result<Ruleset> compileLevel(const config::Config& config, const Topology& topo,
   input.rules.push_back({{iif(transit), L4ProtoMatch{kIpprotoEsp}}, accept(), ike_path});
   output.rules.push_back({{oif(transit), udpPorts(true, {500, 4500})}, accept(), ike_path});
   output.rules.push_back({{oif(transit), L4ProtoMatch{kIpprotoEsp}}, accept(), ike_path});
-  IfacePairVmap pairs;
+  IfacePairVmap pairs, guard;
   for (const config::Lan& lan : level.lans) {
     input.rules.push_back(
         {{iif(lan.interface), IcmpTypeMatch{false, {8}}}, accept(), c.path + ".lans"});
@@ -180,19 +182,26 @@ Result<Ruleset> compileLevel(const config::Config& config, const Topology& topo,
         {{iif(lan.interface), IcmpTypeMatch{true, {128}}}, accept(), c.path + ".lans"});
     pairs.entries.push_back({lan.interface, tunnel_if, jump(kToTunnel)});
     pairs.entries.push_back({tunnel_if, lan.interface, jump(kFromTunnel)});
-    if (!c.kernel) {
-      pairs.entries.push_back({lan.interface, transit, jump(kCleartext)});
-      pairs.entries.push_back({transit, lan.interface, jump(kCleartext)});
+    if (c.kernel) {
+      // Same interfaces carry ciphertext and cleartext: only the IPsec policy match tells
+      // them apart.
+      forward.rules.push_back(
+          {{iif(lan.interface), oif(transit), IpsecMatch{IpsecMatch::kRouteMissing, 0}},
+           jump(kCleartext),
+           {}});
+      forward.rules.push_back(
+          {{iif(transit), oif(lan.interface), IpsecMatch{IpsecMatch::kSecpathMissing, 0}},
+           jump(kCleartext),
+           {}});
+    } else {
+      guard.entries.push_back({lan.interface, transit, jump(kCleartext)});
+      guard.entries.push_back({transit, lan.interface, jump(kCleartext)});
     }
   }
+  if (!guard.entries.empty()) forward.rules.push_back({{guard}, {}, {}});
+  forward.rules.push_back({{CtStateVmap{}}, {}, {}});
   input.rules.push_back(neighbourDiscovery(true));
   output.rules.push_back(neighbourDiscovery(false));
-  if (c.kernel) {
-    // Same interfaces carry ciphertext and cleartext: only the IPsec policy match tells them apart.
-    to_tunnel.rules.push_back({{IpsecMatch{IpsecMatch::kRouteMissing, 0}}, jump(kCleartext), {}});
-    from_tunnel.rules.push_back(
-        {{IpsecMatch{IpsecMatch::kSecpathMissing, 0}}, jump(kCleartext), {}});
-  }
   for (size_t j = 0; j < level.firewall.allow.size(); ++j) {
     FW_CHECK(appendAllow(c, j, to_tunnel, from_tunnel));
   }

@@ -72,12 +72,22 @@ Result<uint32_t> NftBackend::generation() {
   return impl_->generation();
 }
 
+void NftBackend::forgetLastCommit() {
+  impl_->last.reset();
+}
+
 Result<ApplyReport> NftBackend::apply(const Ruleset& ruleset, const ApplyOptions& options) {
   Impl& im = *impl_;
   ApplyReport report;
   for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
-    report.attempts = attempt;
     uint32_t gen = TRY(im.generation());
+    if (attempt == 1 && !options.dry_run && im.last && gen == im.last_generation &&
+        *im.last == ruleset) {
+      report.generation = gen;
+      report.unchanged = true;
+      return report;
+    }
+    report.attempts = attempt;
     NftnlPtr<nftnl_batch> batch(nftnl_batch_alloc(kPageSize, kPageOverrun));
     if (!batch) return failErrno("allocating the nf_tables batch");
     uint32_t begin_seq = im.seq++;
@@ -90,7 +100,14 @@ Result<ApplyReport> NftBackend::apply(const Ruleset& ruleset, const ApplyOptions
       nftnl_batch_update(batch.get());
     }
     if (options.before_send) options.before_send(attempt);
-    FW_CHECK(im.sendBatch(batch.get(), report.bytes));
+    if (auto sent = im.sendBatch(batch.get(), report.bytes); !sent) {
+      // Nothing reached nf_tables, or it was refused whole; say which after checking.
+      auto now = im.generation();
+      std::string state = now && *now == gen ? "previous ruleset still in force (generation " +
+                                                   std::to_string(gen) + " unchanged)"
+                                             : "ruleset state unknown, generation changed";
+      return tl::unexpected(sent.error().wrap("firewall not applied, " + state));
+    }
 
     // The fence: the batch was processed inside sendmsg, so its errors are queued before this.
     std::vector<KernelError> errors;
@@ -109,6 +126,11 @@ Result<ApplyReport> NftBackend::apply(const Ruleset& ruleset, const ApplyOptions
         return fail(ErrorCode::kKernel, "nf_tables batch sent but the generation did not move");
       }
       report.generation = after;
+      // Only when no other commit slipped in before the fence do we know what the kernel holds.
+      if (!options.dry_run && after == gen + 1) {
+        im.last = ruleset;
+        im.last_generation = after;
+      }
       return report;
     }
     bool restart = std::any_of(errors.begin(), errors.end(),

@@ -102,7 +102,7 @@ TEST_CASE("dry run validates against the kernel and changes nothing", "[netns]")
   CHECK(listTable(ns, "fw") == renderNft(closed));
 }
 
-TEST_CASE("a rule the kernel refuses names its config path; the previous ruleset stays",
+TEST_CASE("a rule the kernel refuses names its config path and the previous ruleset stays",
           "[netns]") {
   Netns ns("fwr", {"fw"});
   auto backend = NftBackend::create(ns.path("fw"));
@@ -193,4 +193,25 @@ TEST_CASE("readback lists rules with config paths and live counters", "[netns]")
   }
   CHECK(ssh_rule);
   CHECK(dropped >= 1);
+}
+
+TEST_CASE("re-applying the same ruleset sends nothing unless someone else committed", "[netns]") {
+  Netns ns("fwn", {"fw"});
+  auto backend = NftBackend::create(ns.path("fw"));
+  REQUIRE(backend);
+  Ruleset rs = minimalLevel();
+  auto first = backend->apply(rs);
+  REQUIRE(first);
+  CHECK_FALSE(first->unchanged);
+  auto again = backend->apply(rs);
+  REQUIRE(again);
+  CHECK(again->unchanged);
+  CHECK(again->attempts == 0);
+  CHECK(again->generation == first->generation);
+  // Someone edits our table behind our back: the generation moves, the next apply repairs it.
+  must(ns.exec("fw") + "nft flush chain inet rempart forward");
+  auto repaired = backend->apply(rs);
+  REQUIRE(repaired);
+  CHECK_FALSE(repaired->unchanged);
+  CHECK(listTable(ns, "fw") == renderNft(rs));
 }

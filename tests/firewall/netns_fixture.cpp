@@ -84,7 +84,7 @@ bool tcpPasses(const Netns& ns, const std::string& from, const std::string& list
       ns.exec(listener_ns) + "timeout 5 nc -l -p " + p + " > " + file + " 2>/dev/null & lp=$!\n" +
       "for i in $(seq 100); do " + ns.exec(listener_ns) + "ss -Hltn 'sport = :" + p +
       "' | grep -q . && break; sleep 0.02; done\n" + "echo token-" + p + " | " + ns.exec(from) +
-      "timeout 4 nc -N -w 2 " + (source.empty() ? "" : "-s " + source + " ") + dst + " " + p +
+      "timeout 3 nc -N -w 1 " + (source.empty() ? "" : "-s " + source + " ") + dst + " " + p +
       " 2>/dev/null\n" + "for i in $(seq 50); do grep -q token-" + p + " " + file +
       " && break; sleep 0.02; done\n" + "kill $lp 2>/dev/null; wait $lp 2>/dev/null\n" +
       "grep -q token-" + p + " " + file + "; rc=$?; rm -f " + file + "; exit $rc";
@@ -92,14 +92,15 @@ bool tcpPasses(const Netns& ns, const std::string& from, const std::string& list
 }
 
 bool udpPasses(const Netns& ns, const std::string& from, const std::string& listener_ns,
-               const std::string& dst, int port) {
+               const std::string& dst, int port, const std::string& source) {
   std::string file = tmpFile();
   std::string p = std::to_string(port);
   std::string script =
       ns.exec(listener_ns) + "timeout 5 nc -u -l -p " + p + " > " + file +
       " 2>/dev/null & lp=$!\n" + "for i in $(seq 100); do " + ns.exec(listener_ns) +
       "ss -Hlun 'sport = :" + p + "' | grep -q . && break; sleep 0.02; done\n" + "echo token-" + p +
-      " | " + ns.exec(from) + "timeout 2 nc -u -w 1 " + dst + " " + p + " 2>/dev/null\n" +
+      " | " + ns.exec(from) + "timeout 2 nc -u -w 1 " +
+      (source.empty() ? "" : "-s " + source + " ") + dst + " " + p + " 2>/dev/null\n" +
       "for i in $(seq 50); do grep -q token-" + p + " " + file + " && break; sleep 0.02; done\n" +
       "kill $lp 2>/dev/null; wait $lp 2>/dev/null\n" + "grep -q token-" + p + " " + file +
       "; rc=$?; rm -f " + file + "; exit $rc";

@@ -38,7 +38,7 @@ class Netns {
 bool tcpPasses(const Netns& ns, const std::string& from, const std::string& listener_ns,
                const std::string& dst, int port, const std::string& source = "");
 bool udpPasses(const Netns& ns, const std::string& from, const std::string& listener_ns,
-               const std::string& dst, int port);
+               const std::string& dst, int port, const std::string& source = "");
 bool pingPasses(const Netns& ns, const std::string& from, const std::string& dst,
                 const std::string& source = "");
 

@@ -25,7 +25,10 @@
 namespace rempart::firewall {
 
 struct ApplyOptions {
-  bool dry_run = false;  // validate against the running kernel: no BATCH_END, nothing changes
+  // Validate against the running kernel: no BATCH_END, nothing changes. Kernel limit (nft -c
+  // has it too): hook-dependent checks (e.g. `ipsec out` on an input chain) run only once the
+  // namespace's nf_tables has failed a validation before; everything else is checked.
+  bool dry_run = false;
   int max_attempts = 5;  // tries on ERESTART (generation changed under us)
   // Test seam, called with the attempt number (1-based) after the generation was read and
   // before the batch is sent.
@@ -34,7 +37,10 @@ struct ApplyOptions {
 
 struct ApplyReport {
   uint32_t generation = 0;  // after the commit (unchanged for a dry run)
-  int attempts = 0;
+  int attempts = 0;         // 0: nothing sent, see `unchanged`
+  // The ruleset equals the one this backend committed last and the generation has not moved
+  // since (nobody else committed), so the kernel already holds it: nothing was sent.
+  bool unchanged = false;
   size_t messages = 0;  // netlink messages in the batch, BEGIN/END excluded
   size_t bytes = 0;
 };
@@ -59,15 +65,18 @@ class NftBackend {
   NftBackend& operator=(NftBackend&&) noexcept;
   ~NftBackend();
 
-  // Replaces the table with `ruleset`. Errors: kKernel with the config path of the refused
-  // object and the kernel's text; kConflict when retries ran out; kSystem for socket failures.
-  // On every error the previous ruleset is still in force; the message says how it was checked.
+  // Replaces the table with `ruleset` (a no-op when `unchanged`, see ApplyReport). Errors: kKernel
+  // with the config path of the refused object and the kernel's text; kConflict when retries ran
+  // out; kSystem for socket failures. On every error the previous ruleset is still in force; the
+  // message says how it was checked.
   Result<ApplyReport> apply(const Ruleset& ruleset, const ApplyOptions& options = {});
 
   // Every rule of the table, in chain order, with counters; empty when there is no table.
   Result<std::vector<RuleReadback>> readRules();
   Result<bool> tableExists();
   Result<uint32_t> generation();
+  // Forgets the last commit, so that the next apply always sends a batch.
+  void forgetLastCommit();
 
  private:
   struct Impl;
