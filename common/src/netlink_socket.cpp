@@ -45,6 +45,16 @@ Result<void> runInNetns(int netns_fd, const std::function<Result<void>()>& fn) {
   return result;
 }
 
+Result<UniqueFd> socketInNetns(int netns_fd, int domain, int type, int protocol) {
+  UniqueFd fd;
+  TRY(runInNetns(netns_fd, [&]() -> Result<void> {
+    fd.reset(::socket(domain, type | SOCK_CLOEXEC, protocol));
+    if (!fd) return failErrno("creating socket in network namespace");
+    return {};
+  }));
+  return fd;
+}
+
 Result<NetlinkSocket> NetlinkSocket::create(int netns_fd, const Options& options) {
   MnlSocketPtr sock;
   uint32_t port_id = 0;

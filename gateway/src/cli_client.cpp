@@ -42,7 +42,8 @@ Result<ControlResponse> callDaemon(const std::filesystem::path& socket_path,
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path.native().size() >= sizeof addr.sun_path) {
-    return fail(ErrorCode::kInvalidInput, "control socket path is too long: " + socket_path.string());
+    return fail(ErrorCode::kInvalidInput,
+                "control socket path is too long: " + socket_path.string());
   }
   std::strcpy(addr.sun_path, socket_path.c_str());
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -52,7 +53,8 @@ Result<ControlResponse> callDaemon(const std::filesystem::path& socket_path,
   }
   std::string payload = encodeRequest(request);
   if (payload.size() > kMaxRequestBytes) {
-    return fail(ErrorCode::kLimit, "request exceeds " + std::to_string(kMaxRequestBytes) + " bytes");
+    return fail(ErrorCode::kLimit,
+                "request exceeds " + std::to_string(kMaxRequestBytes) + " bytes");
   }
   TRY(writeAll(fd.get(), frame(payload)));
   char header[4];

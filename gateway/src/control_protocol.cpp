@@ -119,7 +119,8 @@ Result<ControlRequest> decodeRequest(std::string_view payload) {
   for (uint32_t i = 0; i < count; ++i) {
     std::string w = TRY(in.bytes("word " + std::to_string(i + 1), kMaxWordBytes));
     if (!isValidUtf8(w)) {
-      return fail(ErrorCode::kInvalidInput, "word " + std::to_string(i + 1) + " is not valid UTF-8");
+      return fail(ErrorCode::kInvalidInput,
+                  "word " + std::to_string(i + 1) + " is not valid UTF-8");
     }
     for (char c : w) {
       if (static_cast<uint8_t>(c) < 0x20 || c == 0x7f) {

@@ -41,8 +41,9 @@ class Session : public std::enable_shared_from_this<Session> {
     uint32_t n = uint32_t{header_[0]} << 24 | uint32_t{header_[1]} << 16 |
                  uint32_t{header_[2]} << 8 | uint32_t{header_[3]};
     if (n > kMaxRequestBytes) {
-      return respond(ControlResponse{2, "", "rempart: request too large (limit " +
-                                                std::to_string(kMaxRequestBytes) + " bytes)\n"});
+      return respond(ControlResponse{
+          2, "",
+          "rempart: request too large (limit " + std::to_string(kMaxRequestBytes) + " bytes)\n"});
     }
     payload_.resize(n);
     asio::async_read(socket_, asio::buffer(payload_),
@@ -52,7 +53,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void onPayload(const boost::system::error_code& ec) {
     if (ec) return finish();
     auto request = decodeRequest(payload_);
-    if (!request) return respond(ControlResponse{2, "", "rempart: " + request.error().message() + "\n"});
+    if (!request)
+      return respond(ControlResponse{2, "", "rempart: " + request.error().message() + "\n"});
     respond(handler_(*request, peer_));
   }
 

@@ -27,15 +27,25 @@ void planCore(const config::Config& c, TopologyPlan& plan) {
   if (up.ipv4_static) {
     net.addresses.push_back(AddressSpec{up.interface, up.ipv4_static->address, {}, {}});
     if (up.ipv4_static->gateway) {
-      net.routes.push_back(RouteSpec{defaultRoute(Family::kV4), up.ipv4_static->gateway,
-                                     up.interface, netconfig::kMainTable, 0, {}, {}});
+      net.routes.push_back(RouteSpec{defaultRoute(Family::kV4),
+                                     up.ipv4_static->gateway,
+                                     up.interface,
+                                     netconfig::kMainTable,
+                                     0,
+                                     {},
+                                     {}});
     }
   }
   if (up.ipv6) {
     net.addresses.push_back(AddressSpec{up.interface, up.ipv6->address, {}, {}});
     if (up.ipv6->gateway) {
-      net.routes.push_back(RouteSpec{defaultRoute(Family::kV6), up.ipv6->gateway, up.interface,
-                                     netconfig::kMainTable, 0, {}, {}});
+      net.routes.push_back(RouteSpec{defaultRoute(Family::kV6),
+                                     up.ipv6->gateway,
+                                     up.interface,
+                                     netconfig::kMainTable,
+                                     0,
+                                     {},
+                                     {}});
     }
   }
   if (c.management) {
@@ -50,31 +60,44 @@ void planLevel(const config::Level& l, LevelPlan& lp, TopologyPlan& plan) {
   plan.core_network.links.push_back(LinkSpec{t.core_ifname, true, {}});
   plan.core_network.addresses.push_back(AddressSpec{t.core_ifname, t.core_address, {}, {}});
   plan.core_network.routes.push_back(RouteSpec{IpPrefix::host(l.public_address),
-                                               t.level_address.address, t.core_ifname,
-                                               netconfig::kMainTable, 0, {}, {}});
+                                               t.level_address.address,
+                                               t.core_ifname,
+                                               netconfig::kMainTable,
+                                               0,
+                                               {},
+                                               {}});
   plan.proxied_public_addresses.push_back(IpPrefix::host(l.public_address));
 
   // Level side: transit with the public address, default route back to the core, the LANs.
   auto& net = lp.network;
+  net.links.push_back(LinkSpec{"lo", true, {}});
   net.links.push_back(LinkSpec{t.level_ifname, true, {}});
   net.addresses.push_back(AddressSpec{t.level_ifname, t.level_address, {}, {}});
   net.addresses.push_back(AddressSpec{t.level_ifname, IpPrefix::host(l.public_address), {}, {}});
-  net.routes.push_back(RouteSpec{defaultRoute(Family::kV4), t.core_address.address,
-                                 t.level_ifname, netconfig::kMainTable, 0, {}, {}});
+  net.routes.push_back(RouteSpec{defaultRoute(Family::kV4),
+                                 t.core_address.address,
+                                 t.level_ifname,
+                                 netconfig::kMainTable,
+                                 0,
+                                 {},
+                                 {}});
   for (const auto& lan : l.lans) {
     lp.lan_interfaces.push_back(lan.interface);
     net.links.push_back(LinkSpec{lan.interface, true, lan.mtu});
-    for (const auto& a : lan.addresses) net.addresses.push_back(AddressSpec{lan.interface, a, {}, {}});
+    for (const auto& a : lan.addresses)
+      net.addresses.push_back(AddressSpec{lan.interface, a, {}, {}});
     for (const auto& r : lan.routes) {
-      net.routes.push_back(RouteSpec{r.destination, r.via, lan.interface, netconfig::kMainTable,
-                                     r.metric, {}, {}});
+      net.routes.push_back(
+          RouteSpec{r.destination, r.via, lan.interface, netconfig::kMainTable, r.metric, {}, {}});
     }
   }
 }
 
 }  // namespace
 
-std::string coreTransitName(size_t level_index) { return "tr" + std::to_string(level_index); }
+std::string coreTransitName(size_t level_index) {
+  return "tr" + std::to_string(level_index);
+}
 
 TopologyPlan planTopology(const config::Config& c, const InstancePaths& paths) {
   TopologyPlan plan;

@@ -32,6 +32,11 @@ Result<UniqueFd> openNetns(std::string_view name_or_path);
 // namespace is never changed. Blocks until `fn` returns.
 Result<void> runInNetns(int netns_fd, const std::function<Result<void>()>& fn);
 
+// Creates socket(domain, type | SOCK_CLOEXEC, protocol) inside `netns_fd` (< 0: the caller's
+// namespace) via runInNetns. For callers that drive a raw socket themselves (the nftables
+// backend, DHCP packet sockets).
+Result<UniqueFd> socketInNetns(int netns_fd, int domain, int type, int protocol);
+
 // One bound netlink socket. Move-only; closes its socket on destruction.
 // Not thread-safe: one thread (rempartd's io_context thread) uses it at a time.
 class NetlinkSocket {

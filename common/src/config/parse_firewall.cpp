@@ -66,8 +66,9 @@ void parsePorts(const Cursor& c, std::vector<PortRange>& out) {
   }
 }
 
-// Source or destination: address group names of this level, or prefixes.
-void parseEndpoint(const Cursor& c, const std::vector<AddressGroup>& groups, Protocol protocol,
+// Source or destination: address group names of this level, or prefixes. `groups` is null
+// when the groups had errors: names are then not checked, to avoid a cascade of messages.
+void parseEndpoint(const Cursor& c, const std::vector<AddressGroup>* groups, Protocol protocol,
                    Endpoint& out) {
   auto items = readList(c, kMaxEntriesPerRuleSide, "entries per rule side");
   if (!items) return;
@@ -75,7 +76,8 @@ void parseEndpoint(const Cursor& c, const std::vector<AddressGroup>& groups, Pro
     auto text = readString(item);
     if (!text) continue;
     if (nameProblem(*text).empty()) {
-      if (std::none_of(groups.begin(), groups.end(), [&](auto& g) { return g.name == *text; }))
+      if (groups &&
+          std::none_of(groups->begin(), groups->end(), [&](auto& g) { return g.name == *text; }))
         item.error("address group " + quoted(*text) + " is not defined in this level");
       else
         out.groups.push_back(*text);
@@ -92,7 +94,7 @@ void parseEndpoint(const Cursor& c, const std::vector<AddressGroup>& groups, Pro
   }
 }
 
-void parseRules(const Cursor& c, const std::vector<AddressGroup>& groups,
+void parseRules(const Cursor& c, const std::vector<AddressGroup>* groups,
                 std::vector<AllowRule>& out) {
   auto items = readList(c, kMaxRulesPerLevel, "rules per level");
   if (!items) return;
@@ -127,7 +129,10 @@ void parseFirewall(const Cursor& c, Firewall& out) {
   auto m = readMap(c, {"address_groups", "allow"});
   if (!m) return;
   if (auto g = m->get("address_groups")) parseGroups(*g, out.address_groups);
-  if (auto a = m->get("allow")) parseRules(*a, out.address_groups, out.allow);
+  if (auto a = m->get("allow"))
+    parseRules(*a,
+               c.sink().hasErrorUnder(c.path() + ".address_groups") ? nullptr : &out.address_groups,
+               out.allow);
 }
 
 }  // namespace rempart::config::detail

@@ -108,7 +108,7 @@ void parseManagement(const Cursor& c, Management& out) {
   if (auto p = m->get("ssh_port"))
     if (auto n = readUint(*p, 1, 65535)) out.ssh_port = static_cast<uint16_t>(*n);
   if (auto s = m->require("allowed_sources")) {
-    readPrefixList(*s, PrefixUse::kNetworkOrHost, kMaxAllowedSshSources, "allowed sources",
+    readPrefixList(*s, PrefixUse::kNetworkOrHost, kMaxAllowedSshSources, "SSH source networks",
                    out.allowed_sources);
     if (s->node().kind == YamlNode::Kind::kList && s->node().children.empty())
       s->error("at least one allowed source is required, or nobody can log in");

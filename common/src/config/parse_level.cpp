@@ -155,6 +155,7 @@ void checkCredential(Sink& sink, const Level& level, const std::string& path,
 void checkReferences(const Cursor& c, const Level& level) {
   Sink& sink = c.sink();
   const std::string& p = c.path();
+  if (sink.hasErrorUnder(p + ".credentials")) return;  // a bad list would make all look missing
   checkCredential(sink, level, p + ".identity.certificate", level.identity.certificate,
                   CredentialType::kCertificate);
   checkCredential(sink, level, p + ".identity.private_key", level.identity.private_key,
@@ -193,8 +194,12 @@ void parseLevel(const Cursor& c, Level& out) {
   if (auto t = m->get("tunnels")) parseTunnels(*t, out.tunnels);
   if (auto f = m->get("firewall")) {
     parseFirewall(*f, out.firewall);
+    // Only when every tunnel was read (a tunnel without a good name is not in the list).
+    auto t = m->get("tunnels");
+    bool all_tunnels = !t || (t->node().kind == YamlNode::Kind::kList &&
+                              t->node().children.size() == out.tunnels.size());
     for (const auto& rule : out.firewall.allow)
-      if (!rule.tunnel.empty() && !out.findTunnel(rule.tunnel))
+      if (all_tunnels && !rule.tunnel.empty() && !out.findTunnel(rule.tunnel))
         c.sink().errorAt(rule.location.path + ".tunnel",
                          "tunnel " + quoted(rule.tunnel) + " is not defined in this level");
   }

@@ -117,7 +117,9 @@ void parseTunnel(const Cursor& c, Tunnel& out) {
   }
   if (auto l = m->require("local_ts")) readSelectors(*l, out.local_ts);
   if (auto r = m->require("remote_ts")) readSelectors(*r, out.remote_ts);
-  checkFamilies(*m, out);
+  if (!c.sink().hasErrorUnder(c.path() + ".local_ts") &&
+      !c.sink().hasErrorUnder(c.path() + ".remote_ts"))
+    checkFamilies(*m, out);
   out.ike_proposals = kDefaultIkeProposals;
   out.esp_proposals = kDefaultEspProposals;
   if (auto p = m->get("ike_proposals")) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <unordered_set>
 
 namespace rempart::config::detail {
 
@@ -32,14 +33,14 @@ void findOverlaps(std::vector<OwnedPrefix> prefixes,
            std::tie(b.prefix.address, b.prefix.length, b.order);
   });
   std::vector<const OwnedPrefix*> open;
+  std::unordered_set<std::string> reported;  // each place gets one message, not one per clash
   for (const auto& p : prefixes) {
     while (!open.empty() && !open.back()->prefix.contains(p.prefix)) open.pop_back();
     for (auto it = open.rbegin(); it != open.rend(); ++it) {
       if ((*it)->owner == p.owner) continue;
-      if ((*it)->order > p.order)
-        report(**it, p);
-      else
-        report(p, **it);
+      const OwnedPrefix& later = (*it)->order > p.order ? **it : p;
+      const OwnedPrefix& earlier = (*it)->order > p.order ? p : **it;
+      if (reported.insert(later.path).second) report(later, earlier);
       break;
     }
     // A repeat of the top prefix by the same owner adds nothing to later comparisons.

@@ -68,7 +68,17 @@ void Sink::error(Mark at, std::string path, std::string message) {
     ++dropped_;
     return;
   }
+  error_paths_.insert(path);
   diags_.push_back(Diagnostic{file_, at.line, at.column, std::move(path), std::move(message)});
+}
+
+bool Sink::hasErrorUnder(const std::string& path) const {
+  for (auto it = error_paths_.lower_bound(path); it != error_paths_.end() && it->starts_with(path);
+       ++it) {
+    if (it->size() == path.size() || (*it)[path.size()] == '.' || (*it)[path.size()] == '[')
+      return true;
+  }
+  return false;
 }
 
 Mark Sink::markOf(const std::string& path) const {
@@ -93,8 +103,9 @@ Diagnostics Sink::take() {
   return std::move(diags_);
 }
 
-Cursor::Cursor(const YamlTree& tree, uint32_t id, std::string path, Sink& sink)
-    : tree_(&tree), id_(id), path_(std::move(path)), sink_(&sink) {
+Cursor::Cursor(const YamlTree& tree, uint32_t id, std::string path, Sink& sink,
+               std::optional<Mark> at)
+    : tree_(&tree), id_(id), path_(std::move(path)), sink_(&sink), at_(at) {
   sink_->remember(path_, mark());
 }
 
@@ -102,9 +113,11 @@ Cursor Cursor::item(size_t index) const {
   return Cursor(*tree_, node().children[index], path_ + "[" + std::to_string(index) + "]", *sink_);
 }
 
-Cursor Cursor::child(uint32_t id, std::string_view key) const {
+Cursor Cursor::child(uint32_t id, std::string_view key, Mark key_at) const {
+  std::optional<Mark> at;
+  if (tree_->at(id).kind == Kind::kNull) at = key_at;
   return Cursor(*tree_, id, path_.empty() ? std::string(key) : path_ + "." + std::string(key),
-                *sink_);
+                *sink_, at);
 }
 
 std::string Cursor::describe() const {
@@ -122,8 +135,8 @@ std::string Cursor::describe() const {
 }
 
 std::optional<Cursor> MapView::get(std::string_view key) const {
-  for (const auto& [k, id] : fields_)
-    if (k == key) return map_.child(id, key);
+  for (const auto& f : fields_)
+    if (f.key == key) return map_.child(f.value, key, f.key_at);
   return std::nullopt;
 }
 
@@ -139,7 +152,7 @@ std::optional<MapView> readMap(const Cursor& c, std::initializer_list<std::strin
     c.error("expected a map, found " + c.describe());
     return std::nullopt;
   }
-  std::vector<std::pair<std::string_view, uint32_t>> fields;
+  std::vector<MapView::Field> fields;
   std::vector<std::pair<std::string_view, const YamlNode*>> seen;
   for (size_t i = 0; i + 1 < n.children.size(); i += 2) {
     const YamlNode& key = c.nodeAt(n.children[i]);
@@ -158,7 +171,7 @@ std::optional<MapView> readMap(const Cursor& c, std::initializer_list<std::strin
       c.sink().error(at, c.path(), unknownKeyMessage(name, keys));
       continue;
     }
-    fields.emplace_back(*known, n.children[i + 1]);
+    fields.push_back({*known, n.children[i + 1], at});
   }
   return MapView(c, std::move(fields));
 }

@@ -6,6 +6,7 @@
 
 #include <initializer_list>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -38,29 +39,36 @@ class Sink {
     error(markOf(path), path, std::move(message));
   }
   bool empty() const { return diags_.empty(); }
+  // Whether an error was reported at `path` or inside it; checks that build on a value skip
+  // it then, so one mistake gives one message and not a cascade.
+  bool hasErrorUnder(const std::string& path) const;
   Diagnostics take();  // sorted by position
 
  private:
   std::string file_;
   Diagnostics diags_;
   size_t dropped_ = 0;
+  std::set<std::string> error_paths_;
   std::unordered_map<std::string, Mark> marks_;
 };
 
 // One node of the tree and its path ("levels[0].tunnels[1]").
 class Cursor {
  public:
-  Cursor(const YamlTree& tree, uint32_t id, std::string path, Sink& sink);
+  // `at` overrides the node's own position: an empty value has none of its own.
+  Cursor(const YamlTree& tree, uint32_t id, std::string path, Sink& sink,
+         std::optional<Mark> at = std::nullopt);
 
   const YamlNode& node() const { return tree_->at(id_); }
   const YamlNode& nodeAt(uint32_t id) const { return tree_->at(id); }
   const std::string& path() const { return path_; }
-  Mark mark() const { return {node().line, node().column}; }
+  Mark mark() const { return at_ ? *at_ : Mark{node().line, node().column}; }
   Sink& sink() const { return *sink_; }
   void error(std::string message) const { sink_->error(mark(), path_, std::move(message)); }
 
   Cursor item(size_t index) const;
-  Cursor child(uint32_t id, std::string_view key) const;
+  // The value `id` of this map's `key`, itself at `key_at`.
+  Cursor child(uint32_t id, std::string_view key, Mark key_at) const;
   std::string describe() const;  // "a list", "a map", "nothing", "'text'"
 
  private:
@@ -68,13 +76,19 @@ class Cursor {
   uint32_t id_;
   std::string path_;
   Sink* sink_;
+  std::optional<Mark> at_;
 };
 
 // A mapping whose keys were checked against the schema: duplicates and unknown keys are
 // already reported when readMap() returns.
 class MapView {
  public:
-  MapView(Cursor map, std::vector<std::pair<std::string_view, uint32_t>> fields)
+  struct Field {
+    std::string_view key;  // one of the schema's keys
+    uint32_t value;
+    Mark key_at;
+  };
+  MapView(Cursor map, std::vector<Field> fields)
       : map_(std::move(map)), fields_(std::move(fields)) {}
 
   std::optional<Cursor> get(std::string_view key) const;
@@ -84,7 +98,7 @@ class MapView {
 
  private:
   Cursor map_;
-  std::vector<std::pair<std::string_view, uint32_t>> fields_;  // known key -> value node
+  std::vector<Field> fields_;
 };
 
 // User text for a message: in single quotes, control bytes replaced by '?', long text cut.

@@ -17,8 +17,8 @@
 
 namespace rempart::gateway {
 
-inline constexpr size_t kMaxRequestBytes = 1 << 20;     // words + stdin (a config fits easily)
-inline constexpr size_t kMaxResponseBytes = 64 << 20;   // a log export may be large
+inline constexpr size_t kMaxRequestBytes = 1 << 20;    // words + stdin (a config fits easily)
+inline constexpr size_t kMaxResponseBytes = 64 << 20;  // a log export may be large
 inline constexpr size_t kMaxWords = 256;
 inline constexpr size_t kMaxWordBytes = 4096;
 

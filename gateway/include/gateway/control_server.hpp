@@ -24,7 +24,8 @@ struct PeerCredentials {
   gid_t gid = 0;
 };
 
-using ControlHandler = std::function<ControlResponse(const ControlRequest&, const PeerCredentials&)>;
+using ControlHandler =
+    std::function<ControlResponse(const ControlRequest&, const PeerCredentials&)>;
 
 class ControlServer {
  public:

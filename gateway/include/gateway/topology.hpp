@@ -35,8 +35,8 @@ struct TransitLink {
 struct LevelPlan {
   std::string name;
   size_t index = 0;
-  std::filesystem::path netns_path;   // <runtime>/netns/<name>
-  std::filesystem::path runtime_dir;  // <runtime>/levels/<name>: charon's only writable place
+  std::filesystem::path netns_path;    // <runtime>/netns/<name>
+  std::filesystem::path runtime_dir;   // <runtime>/levels/<name>: charon's only writable place
   std::filesystem::path keystore_dir;  // <state>/keystore/<name>
   TransitLink transit;
   IpAddress public_address;
@@ -45,7 +45,7 @@ struct LevelPlan {
 };
 
 struct TopologyPlan {
-  netconfig::DesiredState core_network;  // applied in the core namespace
+  netconfig::DesiredState core_network;            // applied in the core namespace
   std::vector<IpPrefix> proxied_public_addresses;  // answered for on the uplink
   std::vector<LevelPlan> levels;
 };

@@ -11,6 +11,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/config/parse.hpp"
+#include "gateway/audit/log_command.hpp"
 #include "gateway/cli_client.hpp"
 #include "gateway/config_summary.hpp"
 
@@ -20,7 +21,9 @@ constexpr std::string_view kUsage =
     "usage: rempart validate [--summary] FILE...\n"
     "       rempart [--socket PATH] COMMAND...   (run 'rempart help' for the commands of your role)\n"
     "  Checks each configuration file and prints every problem as FILE:LINE:COL: path: message.\n"
-    "  Exits 0 when all files are valid, 1 when one is not, 2 on a usage error.\n";
+    "  Exits 0 when all files are valid, 1 when one is not, 2 on a usage error.\n"
+    "       rempart log verify [--partial] [--head HASH] [FILE...|DIR|-]\n"
+    "  Checks the hash chain of audit logs (see `rempart log help`).\n";
 
 int usageError(std::string_view what) {
   std::cerr << "rempart: " << what << "\n" << kUsage;
@@ -96,6 +99,10 @@ int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty()) return usageError("no command given");
   if (args[0] == "validate") return validate({args.begin() + 1, args.end()});
+  if (args[0] == "log") {
+    return rempart::gateway::audit::runLogCommand({args.begin() + 1, args.end()}, std::cout,
+                                                  std::cerr);
+  }
   if (args[0] == "--help") {
     std::cout << kUsage;
     return 0;

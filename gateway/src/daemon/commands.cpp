@@ -4,7 +4,9 @@
 
 namespace rempart::gateway {
 
-void CommandTable::add(CommandSpec spec) { specs_.push_back(std::move(spec)); }
+void CommandTable::add(CommandSpec spec) {
+  specs_.push_back(std::move(spec));
+}
 
 namespace {
 
@@ -30,15 +32,18 @@ ControlResponse CommandTable::dispatch(const Caller& caller, const ControlReques
     if (!best || s.words.size() > best->words.size()) best = &s;
   }
   if (!best) {
-    std::string what = words.empty() ? std::string("no command given") : "unknown command '" + joinWords(words) + "'";
+    std::string what = words.empty() ? std::string("no command given")
+                                     : "unknown command '" + joinWords(words) + "'";
     return ControlResponse{kExitUsage, "", "rempart: " + what + "; try 'help'\n"};
   }
   if (!caller.role) {
-    return ControlResponse{kExitDenied, "", "rempart: user " + caller.user + " has no role on this gateway\n"};
+    return ControlResponse{kExitDenied, "",
+                           "rempart: user " + caller.user + " has no role on this gateway\n"};
   }
   if (!allowed(*best, caller)) {
     std::string roles;
-    for (auto r : best->roles) roles += (roles.empty() ? "" : " or ") + std::string(config::toString(r));
+    for (auto r : best->roles)
+      roles += (roles.empty() ? "" : " or ") + std::string(config::toString(r));
     return ControlResponse{kExitDenied, "",
                            "rempart: '" + joinWords(best->words) + "' needs the " + roles +
                                " role; " + caller.user + " has " +
@@ -46,15 +51,18 @@ ControlResponse CommandTable::dispatch(const Caller& caller, const ControlReques
   }
   CommandContext ctx{caller, request, {}, false};
   for (size_t i = best->words.size(); i < words.size(); ++i) {
-    if (words[i] == "--json") ctx.json = true;
-    else ctx.args.push_back(words[i]);
+    if (words[i] == "--json")
+      ctx.json = true;
+    else
+      ctx.args.push_back(words[i]);
   }
   return best->run(ctx);
 }
 
 std::string CommandTable::help(const Caller& caller) const {
   std::string out = "Commands for " + caller.user +
-                    (caller.role ? " (" + std::string(config::toString(*caller.role)) + ")" : "") + ":\n";
+                    (caller.role ? " (" + std::string(config::toString(*caller.role)) + ")" : "") +
+                    ":\n";
   size_t width = 0;
   for (const auto& s : specs_)
     if (allowed(s, caller)) width = std::max(width, joinWords(s.words).size());

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <string_view>
 
@@ -16,7 +17,8 @@ namespace {
 using namespace rempart;
 
 constexpr std::string_view kUsage =
-    "usage: rempartd --config FILE [--runtime-dir DIR] [--state-dir DIR] [--control-socket PATH]\n";
+    "usage: rempartd --config FILE [--runtime-dir DIR] [--state-dir DIR] [--control-socket PATH]\n"
+    "                [--charon-uid-base UID]\n";
 
 int usage(std::string_view why) {
   std::cerr << "rempartd: " << why << "\n" << kUsage;
@@ -46,11 +48,16 @@ int main(int argc, char** argv) {
       return argv[++i];
     };
     const char* v = nullptr;
-    if (a == "--config" && (v = value(a))) options.config_path = v;
-    else if (a == "--runtime-dir" && (v = value(a))) options.paths.runtime_dir = v;
-    else if (a == "--state-dir" && (v = value(a))) options.paths.state_dir = v;
-    else if (a == "--control-socket" && (v = value(a))) options.control_socket = v;
-    else return usage("unknown or incomplete argument '" + std::string(a) + "'");
+    if (a == "--config" && (v = value(a)))
+      options.config_path = v;
+    else if (a == "--runtime-dir" && (v = value(a)))
+      options.paths.runtime_dir = v;
+    else if (a == "--state-dir" && (v = value(a)))
+      options.paths.state_dir = v;
+    else if (a == "--control-socket" && (v = value(a)))
+      options.control_socket = v;
+    else
+      return usage("unknown or incomplete argument '" + std::string(a) + "'");
   }
   if (options.config_path.empty()) return usage("--config is required");
 
@@ -62,7 +69,8 @@ int main(int argc, char** argv) {
   }
   if (auto r = (*daemon)->start(); !r) {
     log::error("cannot bring the gateway up", {{"error", r.error().message()}});
-    (*daemon)->stop();
+    (*daemon)->stop([&io] { io.stop(); });
+    io.run();
     return 1;
   }
 
@@ -71,8 +79,7 @@ int main(int argc, char** argv) {
     if (ec) return;
     log::info("signal received, shutting down", {{"signal", std::to_string(signo)}});
     sd_notify(0, "STOPPING=1");
-    (*daemon)->stop();
-    io.stop();
+    (*daemon)->stop([&io] { io.stop(); });
   });
   boost::asio::steady_timer watchdog(io);
   uint64_t watchdog_usec = 0;

@@ -25,8 +25,8 @@ inline constexpr size_t kMaxProposals = 16;
 inline constexpr size_t kMaxCredentialsPerLevel = 4096;
 inline constexpr size_t kMaxRulesPerLevel = 10000;
 inline constexpr size_t kMaxPortsPerRule = 64;
-inline constexpr size_t kMaxEntriesPerRuleSide =
-    64;  // prefixes + group names in source/destination
+// Prefixes plus group names in one rule's source or destination.
+inline constexpr size_t kMaxEntriesPerRuleSide = 64;
 inline constexpr size_t kMaxAddressGroupsPerLevel = 256;
 inline constexpr size_t kMaxPrefixesPerGroup = 131072;
 inline constexpr size_t kMaxAllowedSshSources = 256;
