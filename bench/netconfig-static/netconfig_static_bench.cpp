@@ -90,8 +90,12 @@ int main(int argc, char** argv) {
     auto t1 = std::chrono::steady_clock::now();
     auto noop = reconciler.apply("static", desired);
     noops.push_back(msSince(t1));
-    if (!noop || noop->changes_sent != 0) {
-      std::fprintf(stderr, "no-op re-apply sent changes or failed\n");
+    if (!noop) {
+      std::fprintf(stderr, "no-op re-apply failed: %s\n", noop.error().message().c_str());
+      return 1;
+    }
+    if (noop->changes_sent != 0) {
+      std::fprintf(stderr, "no-op re-apply %d sent %zu changes\n", i, noop->changes_sent);
       return 1;
     }
   }

@@ -14,7 +14,7 @@ namespace {
 
 constexpr size_t kBatchBytes = 64 * 1024;    // well under the default socket send buffer
 constexpr size_t kReceiveBytes = 64 * 1024;  // a dump datagram is at most 32 KiB
-constexpr int kDumpAttempts = 5;
+constexpr int kDumpAttempts = 64;            // per kind; each attempt is about a millisecond
 
 bool isDoneAlready(const nlmsghdr* request, int errnum) {
   switch (request->nlmsg_type) {
@@ -38,27 +38,30 @@ class KernelRtnl final : public Rtnl {
         receive_(kReceiveBytes) {}
 
   Result<ActualState> dump() override {
-    for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
-      ActualState state;
-      bool interrupted = false;
-      auto on_link = [&](const nlmsghdr* nlh) {
-        if (auto l = detail::parseLink(nlh)) state.links.push_back(std::move(*l));
-      };
-      auto on_address = [&](const nlmsghdr* nlh) {
-        if (auto a = detail::parseAddress(nlh)) state.addresses.push_back(*a);
-      };
-      auto on_route = [&](const nlmsghdr* nlh) {
-        if (auto r = detail::parseRoute(nlh)) state.routes.push_back(*r);
-      };
-      for (auto [type, handler] :
-           {std::pair<uint16_t, std::function<void(const nlmsghdr*)>>{RTM_GETLINK, on_link},
-            {RTM_GETADDR, on_address},
-            {RTM_GETROUTE, on_route}}) {
-        if (auto r = dumpOne(type, interrupted, handler); !r) return unexpected<Error>(r.error());
-      }
-      if (!interrupted) return state;
+    ActualState state;
+    auto on_link = [&](const nlmsghdr* nlh) {
+      if (auto l = detail::parseLink(nlh)) state.links.push_back(std::move(*l));
+    };
+    auto on_address = [&](const nlmsghdr* nlh) {
+      if (auto a = detail::parseAddress(nlh)) state.addresses.push_back(*a);
+    };
+    auto on_route = [&](const nlmsghdr* nlh) {
+      if (auto r = detail::parseRoute(nlh)) state.routes.push_back(*r);
+    };
+    // Each kind is retried on its own when the kernel flags it inconsistent (NLM_F_DUMP_INTR):
+    // right after an apply, IPv6 DAD completions change addresses for tens of milliseconds.
+    struct Kind {
+      uint16_t type;
+      std::function<void(const nlmsghdr*)> on_message;
+      std::function<void()> reset;
+    };
+    for (const Kind& kind : {Kind{RTM_GETLINK, on_link, [&] { state.links.clear(); }},
+                             Kind{RTM_GETADDR, on_address, [&] { state.addresses.clear(); }},
+                             Kind{RTM_GETROUTE, on_route, [&] { state.routes.clear(); }}}) {
+      if (auto r = dumpConsistent(kind.type, kind.on_message, kind.reset); !r)
+        return unexpected<Error>(r.error());
     }
-    return fail(ErrorCode::kConflict, "rtnetlink dump kept being interrupted by changes");
+    return state;
   }
 
   Result<ExecuteReport> execute(const Plan& plan) override {
@@ -128,6 +131,17 @@ class KernelRtnl final : public Rtnl {
   }
 
  private:
+  Result<void> dumpConsistent(uint16_t type, const std::function<void(const nlmsghdr*)>& on_message,
+                              const std::function<void()>& reset) {
+    for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
+      bool interrupted = false;
+      reset();
+      if (auto r = dumpOne(type, interrupted, on_message); !r) return r;
+      if (!interrupted) return {};
+    }
+    return fail(ErrorCode::kConflict, "rtnetlink dump kept being interrupted by changes");
+  }
+
   Result<void> dumpOne(uint16_t type, bool& interrupted,
                        const std::function<void(const nlmsghdr*)>& on_message) {
     uint32_t seq = socket_.nextSeq();

@@ -1,8 +1,10 @@
 #include <linux/rtnetlink.h>
 
+#include <cstring>
 #include <map>
 #include <set>
-#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "netconfig/plan.hpp"
 
@@ -18,9 +20,43 @@ std::string lifetimeText(std::optional<uint32_t> valid) {
   return valid ? " valid " + std::to_string(*valid) + "s" : "";
 }
 
-using RouteKey = std::tuple<Family, uint32_t, IpPrefix, uint8_t, uint32_t>;
-RouteKey keyOf(const RouteState& r) {
-  return {r.destination.family(), r.table, r.destination, r.tos, r.metric};
+// A hashable kernel identity: an address is (ifindex, prefix), a route is (table, destination,
+// tos, metric). Hashing instead of ordered maps keeps a 2,000-object no-op plan cheap.
+struct ObjectKey {
+  uint64_t w0 = 0, w1 = 0;  // address bytes
+  uint32_t scope = 0;       // ifindex (addresses) or table (routes)
+  uint32_t metric = 0;
+  uint8_t family = 0, length = 0, tos = 0;
+  bool operator==(const ObjectKey&) const = default;
+};
+
+struct ObjectKeyHash {
+  size_t operator()(const ObjectKey& k) const {
+    uint64_t h = k.w0 * 0x9e3779b97f4a7c15ull ^ k.w1 * 0xc2b2ae3d27d4eb4full ^
+                 ((uint64_t{k.scope} << 32 | k.metric) * 0x165667b19e3779f9ull) ^
+                 (uint64_t{k.family} << 16 | uint64_t{k.length} << 8 | k.tos);
+    return static_cast<size_t>(h ^ (h >> 31));
+  }
+};
+
+template <typename T>
+using KeyMap = std::unordered_map<ObjectKey, T, ObjectKeyHash>;
+using KeySet = std::unordered_set<ObjectKey, ObjectKeyHash>;
+
+ObjectKey prefixKey(const IpPrefix& p, uint32_t scope, uint32_t metric = 0, uint8_t tos = 0) {
+  ObjectKey k;
+  std::memcpy(&k.w0, p.address.bytes.data(), 8);
+  std::memcpy(&k.w1, p.address.bytes.data() + 8, 8);
+  k.scope = scope;
+  k.metric = metric;
+  k.family = static_cast<uint8_t>(p.family());
+  k.length = static_cast<uint8_t>(p.length);
+  k.tos = tos;
+  return k;
+}
+
+ObjectKey keyOf(const RouteState& r) {
+  return prefixKey(r.destination, r.table, r.metric, r.tos);
 }
 
 // Equal as far as the configuration can say; the protocol is not compared so that an existing
@@ -54,51 +90,53 @@ Result<void> validateDesired(const DesiredState& d, const PlanLimits& limits) {
     return fail(ErrorCode::kLimit, "desired state has " + std::to_string(d.routes.size()) +
                                        " routes; the limit is " +
                                        std::to_string(limits.max_routes));
-  std::set<std::string> managed;
+  std::unordered_map<std::string, uint32_t> managed;
   for (const auto& l : d.links) {
     if (l.name.empty() || l.name.size() >= 16)
       return fail(ErrorCode::kInvalidInput, "invalid interface name '" + l.name + "'");
-    if (!managed.insert(l.name).second)
+    if (!managed.emplace(l.name, static_cast<uint32_t>(managed.size())).second)
       return fail(ErrorCode::kInvalidInput, "interface " + l.name + " listed twice");
     if (l.mtu && (*l.mtu < 68 || *l.mtu > 65535))
       return fail(ErrorCode::kInvalidInput,
                   "interface " + l.name + ": mtu " + std::to_string(*l.mtu) + " out of range");
   }
-  std::set<std::pair<std::string, IpPrefix>> addresses;
+  KeySet addresses;
   for (const auto& a : d.addresses) {
-    std::string what = "address " + a.address.str() + " on " + a.interface;
-    if (!managed.count(a.interface))
-      return fail(ErrorCode::kInvalidInput, what + ": interface is not managed");
-    if (!addresses.insert({a.interface, a.address}).second)
-      return fail(ErrorCode::kInvalidInput, what + " listed twice");
+    // Built only on failure: formatting addresses for every object would dominate a no-op.
+    auto what = [&a] { return "address " + a.address.str() + " on " + a.interface; };
+    auto link = managed.find(a.interface);
+    if (link == managed.end())
+      return fail(ErrorCode::kInvalidInput, what() + ": interface is not managed");
+    if (!addresses.insert(prefixKey(a.address, link->second)).second)
+      return fail(ErrorCode::kInvalidInput, what() + " listed twice");
     if (a.preferred_lifetime && (!a.valid_lifetime || *a.preferred_lifetime > *a.valid_lifetime))
-      return fail(ErrorCode::kInvalidInput, what + ": preferred lifetime exceeds valid lifetime");
+      return fail(ErrorCode::kInvalidInput, what() + ": preferred lifetime exceeds valid lifetime");
   }
-  std::set<RouteKey> routes;
+  KeySet routes;
   for (const auto& r : d.routes) {
-    std::string what = "route " + r.destination.str();
+    auto what = [&r] { return "route " + r.destination.str(); };
     if (r.destination.hasHostBits())
-      return fail(ErrorCode::kInvalidInput, what + ": destination has host bits set");
+      return fail(ErrorCode::kInvalidInput, what() + ": destination has host bits set");
     if (r.gateway && r.gateway->family != r.destination.family())
-      return fail(ErrorCode::kInvalidInput, what + ": gateway family differs from destination");
+      return fail(ErrorCode::kInvalidInput, what() + ": gateway family differs from destination");
     if (r.preferred_source && r.preferred_source->family != r.destination.family())
-      return fail(ErrorCode::kInvalidInput, what + ": source family differs from destination");
+      return fail(ErrorCode::kInvalidInput, what() + ": source family differs from destination");
     if (r.table == 0 || r.table == RT_TABLE_LOCAL || r.table == kStrongswanTable)
       return fail(ErrorCode::kInvalidInput,
-                  what + ": table " + std::to_string(r.table) + " is reserved");
+                  what() + ": table " + std::to_string(r.table) + " is reserved");
     if (r.interface.empty() && !r.gateway)
-      return fail(ErrorCode::kInvalidInput, what + ": needs an interface or a gateway");
+      return fail(ErrorCode::kInvalidInput, what() + ": needs an interface or a gateway");
     if (!r.interface.empty() && !managed.count(r.interface))
       return fail(ErrorCode::kInvalidInput,
-                  what + ": interface " + r.interface + " is not managed");
+                  what() + ": interface " + r.interface + " is not managed");
     if (r.mtu && (*r.mtu < 68 || *r.mtu > 65535))
-      return fail(ErrorCode::kInvalidInput, what + ": mtu out of range");
+      return fail(ErrorCode::kInvalidInput, what() + ": mtu out of range");
     RouteState k;
     k.table = r.table;
     k.destination = r.destination;
     k.metric = kernelMetric(r.destination, r.metric);
     if (!routes.insert(keyOf(k)).second)
-      return fail(ErrorCode::kInvalidInput, what + " table " + std::to_string(r.table) +
+      return fail(ErrorCode::kInvalidInput, what() + " table " + std::to_string(r.table) +
                                                 " metric " + std::to_string(r.metric) +
                                                 " listed twice");
   }
@@ -166,19 +204,23 @@ Result<Plan> makePlan(const DesiredState& desired, const ActualState& actual,
   }
 
   // Addresses.
-  std::map<std::pair<int, IpPrefix>, const AddressState*> actual_addresses;
-  for (const auto& a : actual.addresses) actual_addresses[{a.ifindex, a.address}] = &a;
-  std::set<std::pair<int, IpPrefix>> wanted_addresses;
+  KeyMap<const AddressState*> actual_addresses;
+  actual_addresses.reserve(actual.addresses.size());
+  for (const auto& a : actual.addresses)
+    actual_addresses[prefixKey(a.address, static_cast<uint32_t>(a.ifindex))] = &a;
+  KeySet wanted_addresses;
+  wanted_addresses.reserve(desired.addresses.size());
   std::vector<AddressChange> address_adds;
   for (const auto& spec : desired.addresses) {
     auto link = present.find(spec.interface);
     if (link == present.end()) continue;  // deferred with its link
     int ifindex = link->second->ifindex;
-    wanted_addresses.insert({ifindex, spec.address});
+    ObjectKey key = prefixKey(spec.address, static_cast<uint32_t>(ifindex));
+    wanted_addresses.insert(key);
     AddressChange change{ChangeKind::kAdd,    ifindex,
                          spec.interface,      spec.address,
                          spec.valid_lifetime, spec.preferred_lifetime};
-    auto it = actual_addresses.find({ifindex, spec.address});
+    auto it = actual_addresses.find(key);
     if (it == actual_addresses.end()) {
       address_adds.push_back(change);
       continue;
@@ -194,7 +236,8 @@ Result<Plan> makePlan(const DesiredState& desired, const ActualState& actual,
   }
   for (const auto& a : actual.addresses) {
     if (!managed_ifindex.count(a.ifindex) || a.protocol != kRouteProtocol) continue;
-    if (isIpv6LinkLocal(a.address.address) || wanted_addresses.count({a.ifindex, a.address}))
+    if (isIpv6LinkLocal(a.address.address) ||
+        wanted_addresses.count(prefixKey(a.address, static_cast<uint32_t>(a.ifindex))))
       continue;
     plan.addresses.push_back(AddressChange{ChangeKind::kRemove, a.ifindex,
                                            actual.findLink(a.ifindex)->name, a.address,
@@ -203,9 +246,11 @@ Result<Plan> makePlan(const DesiredState& desired, const ActualState& actual,
   plan.addresses.insert(plan.addresses.end(), address_adds.begin(), address_adds.end());
 
   // Routes.
-  std::multimap<RouteKey, const RouteState*> actual_routes;
+  std::unordered_multimap<ObjectKey, const RouteState*, ObjectKeyHash> actual_routes;
+  actual_routes.reserve(actual.routes.size());
   for (const auto& r : actual.routes) actual_routes.insert({keyOf(r), &r});
-  std::set<RouteKey> wanted_routes;
+  KeySet wanted_routes;
+  wanted_routes.reserve(desired.routes.size());
   std::vector<RouteChange> route_adds;
   for (const auto& spec : desired.routes) {
     RouteState r;

@@ -67,6 +67,7 @@ Result<ApplyReport> Reconciler::apply(const std::string& source, DesiredState pa
   // Swap the part in, and back out if the union is invalid: an invalid part changes nothing.
   // (Swapping instead of copying all parts keeps a no-op re-apply cheap.)
   auto [it, fresh] = parts_.try_emplace(source);
+  if (!fresh && it->second == part) return reconcile();  // unchanged: merged and valid already
   std::swap(it->second, part);
   auto desired = merged(parts_);
   Result<void> valid = desired ? validateDesired(*desired, limits_) : Result<void>{};

@@ -21,10 +21,16 @@ Result<RtnlMonitor> RtnlMonitor::create(int netns_fd) {
   return RtnlMonitor(std::move(socket));
 }
 
+namespace {
+constexpr int kMaxDatagramsPerDrain = 4096;
+}  // namespace
+
 Result<std::vector<RtnlEvent>> RtnlMonitor::drain() {
   std::vector<RtnlEvent> events;
   std::vector<char>& buf = buffer_;
-  for (;;) {
+  // Bounded, so that a flood of changes made by someone else cannot monopolise the event loop:
+  // what is left stays queued and the fd stays readable for the next round.
+  for (int datagram = 0; datagram < kMaxDatagramsPerDrain; ++datagram) {
     auto n = socket_.receive(buf.data(), buf.size());
     if (!n) {
       if (n.error().errnum == ENOBUFS) {
@@ -41,6 +47,7 @@ Result<std::vector<RtnlEvent>> RtnlMonitor::drain() {
       nlh = mnl_nlmsg_next(nlh, &len);
     }
   }
+  return events;
 }
 
 }  // namespace rempart::netconfig

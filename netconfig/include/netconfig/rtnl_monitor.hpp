@@ -23,8 +23,9 @@ class RtnlMonitor {
 
   int fd() const { return socket_.fd(); }
 
-  // Reads every queued notification without blocking and decodes it. If the kernel dropped
-  // notifications (ENOBUFS), the result ends with one kOverrun event. Never blocks.
+  // Reads queued notifications without blocking (at most 4096 datagrams per call; the fd stays
+  // readable if more remain) and decodes them in order. If the kernel dropped notifications
+  // (ENOBUFS), a kOverrun event marks the gap. Never blocks.
   Result<std::vector<RtnlEvent>> drain();
 
  private:
