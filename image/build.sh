@@ -19,7 +19,7 @@ set -euo pipefail
 source "$(dirname "$0")/scripts/lib.sh"
 scripts=$image_top/scripts
 
-out= keys= build=$repo_top/build seed=
+out='' keys='' build=$repo_top/build seed=''
 while [ $# -gt 0 ]; do
   case "$1" in
     --keys) keys=$(cd "${2:?--keys needs a directory}" && pwd); shift 2 ;;

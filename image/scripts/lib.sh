@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the image build scripts (sourced, not run).
 # Every step logs as "image: <step>: ..." and fails the whole build on the first error.
 set -euo pipefail
@@ -15,7 +16,7 @@ die() { echo "image: error: $*" >&2; exit 1; }
 # vmlinuz and modules are what the image boots.
 kernel_version() {
   local v
-  v=$(ls /lib/modules 2>/dev/null | grep -E -- '-amd64$' | sort -V | tail -1)
+  v=$(find /lib/modules -mindepth 1 -maxdepth 1 -name '*-amd64' -printf '%f\n' 2>/dev/null | sort -V | tail -1)
   [ -n "$v" ] && [ -f "/boot/vmlinuz-$v" ] || die "no Debian amd64 kernel installed (linux-image-amd64)"
   echo "$v"
 }

@@ -36,7 +36,8 @@ run_vm() {
   local log=$1 timeout=$2 stop=$3
   shift 3
   : >"$log"
-  local t0=$(date +%s%N)
+  local t0
+  t0=$(date +%s%N)
   qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 -nodefaults -no-reboot -display none \
     -nic none -serial "file:$log" "$@" </dev/null >"$log.qemu" 2>&1 &
   qemu_pid=$!
