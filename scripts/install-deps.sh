@@ -15,6 +15,8 @@ packages=(
   procps psmisc jq python3 iputils-ping netcat-openbsd
   # image
   squashfs-tools cryptsetup-bin
+  mmdebstrap busybox-static cpio linux-image-amd64 systemd-boot-efi sbsigntool
+  dosfstools mtools fdisk e2fsprogs binutils ovmf qemu-system-x86 qemu-utils
 )
 
 missing=()

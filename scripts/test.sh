@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command. On a fresh Debian bookworm machine, as root:
 #   installs the dependencies, builds, and runs every test through ctest:
-#   1. release build: unit and netns tests;
+#   1. release build: unit and netns tests, and the image tier (vm: builds the appliance image
+#      and boots it in qemu);
 #   2. clang libFuzzer build: a short smoke run of every fuzz target (REMPART_FUZZ_SECONDS, 30 s);
 #   3. ASan+UBSan build: unit and netns tests again.
 # Prints each ctest summary and a final "N passed, M failed" line; exits non-zero on any failure.
@@ -54,7 +55,7 @@ run_stage() {
 
 start=$(date +%s)
 run_stage release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREMPART_SANITIZE=OFF -DREMPART_FUZZ=OFF \
-  -- -L 'unit|netns' -j "$jobs"
+  -- -L 'unit|netns|vm' -j "$jobs"
 CC=clang CXX=clang++ BUILD_TARGET=fuzzers run_stage fuzz build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREMPART_FUZZ=ON \
   -DREMPART_FUZZ_SECONDS="$fuzz_seconds" -- -L fuzz -j "$jobs"
 run_stage sanitizers build-asan -DCMAKE_BUILD_TYPE=Debug -DREMPART_SANITIZE=ON -DREMPART_FUZZ=OFF \
