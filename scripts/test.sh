@@ -54,11 +54,11 @@ run_stage() {
 }
 
 start=$(date +%s)
-run_stage release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREMPART_SANITIZE=OFF -DREMPART_FUZZ=OFF \
+run_stage release build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREMPART_SANITIZE=OFF -DREMPART_FUZZ=OFF -DREMPART_BENCH=OFF \
   -- -L 'unit|netns|vm' -j "$jobs"
 CC=clang CXX=clang++ BUILD_TARGET=fuzzers run_stage fuzz build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREMPART_FUZZ=ON \
   -DREMPART_FUZZ_SECONDS="$fuzz_seconds" -- -L fuzz -j "$jobs"
-run_stage sanitizers build-asan -DCMAKE_BUILD_TYPE=Debug -DREMPART_SANITIZE=ON -DREMPART_FUZZ=OFF \
+run_stage sanitizers build-asan -DCMAKE_BUILD_TYPE=Debug -DREMPART_SANITIZE=ON -DREMPART_FUZZ=OFF -DREMPART_BENCH=OFF \
   -- -L 'unit|netns' -j "$jobs"
 
 echo "=== test command finished in $(( $(date +%s) - start )) s"

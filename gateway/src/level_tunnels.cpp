@@ -4,6 +4,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/log.hpp"
+#include "gateway/audit/error_notify_socket.hpp"
 #include "gateway/vici/conn_builder.hpp"
 
 namespace rempart::gateway {
@@ -32,7 +33,7 @@ LevelTunnels::LevelTunnels(boost::asio::io_context& io, const config::Config& co
                            const config::Level& level, const LevelPlan& plan,
                            LevelTunnelsOptions options)
     : io_(io), config_(config), level_(level), plan_(plan), options_(std::move(options)),
-      refresh_timer_(io) {
+      refresh_timer_(io), error_notify_(io) {
   for (const auto& t : level_.tunnels) {
     TunnelStatus s;
     s.level = level_.name;
@@ -78,6 +79,8 @@ Result<std::unique_ptr<LevelTunnels>> LevelTunnels::create(boost::asio::io_conte
                                    {"restarting", e.restarting ? "yes" : "no"}});
     self->charon_state_ = "charon " + e.describe();
     if (self->vici_) self->vici_->close();
+    boost::system::error_code ignored;
+    self->error_notify_.close(ignored);
     for (auto& [name, t] : self->tunnels_) {
       t.state = "down";
       t.why = self->charon_state_;
@@ -102,9 +105,11 @@ void LevelTunnels::start() {
 void LevelTunnels::onReady() {
   vici::ClientOptions vo;
   vo.socket_path = supervisor_->paths().vici().string();
+  vo.extra_events = {"ike-rekey", "child-rekey"};
   vici_ = std::make_unique<vici::Client>(io_, vo);
   vici_->setEventHandler([this, alive = alive_](const vici::Event& ev) {
     if (!*alive) return;
+    if (options_.connection_log) options_.connection_log->onViciEvent(level_.name, ev);
     if (ev.name == "ike-updown" || ev.name == "child-updown") {
       auto e = vici::parseUpdownEvent(ev.message);
       if (!e) return;
@@ -120,6 +125,7 @@ void LevelTunnels::onReady() {
       return;
     }
     charon_state_ = "running";
+    watchErrorNotify();
     pushEverything();
   });
 }
@@ -183,6 +189,31 @@ void LevelTunnels::pushEverything() {
       step(r ? Result<void>{} : Result<void>(unexpected<Error>(r.error())));
     });
   }
+}
+
+void LevelTunnels::watchErrorNotify() {
+  if (!options_.connection_log) return;
+  if (error_notify_.is_open()) {
+    boost::system::error_code ignored;
+    error_notify_.close(ignored);
+  }
+  auto fd = audit::connectErrorNotify(supervisor_->paths().errorNotify());
+  if (!fd) {
+    log::warning("cannot follow charon's error-notify socket", {{"level", level_.name}, {"error", fd.error().message()}});
+    return;
+  }
+  error_notify_.assign(fd->release());
+  readErrorNotify();
+}
+
+void LevelTunnels::readErrorNotify() {
+  error_notify_.async_read_some(
+      boost::asio::buffer(error_notify_buf_),
+      [this, alive = alive_](const boost::system::error_code& ec, size_t n) {
+        if (!*alive || ec) return;  // closed: charon went away; reconnected on its next start
+        options_.connection_log->onErrorNotifyBytes(level_.name, std::string_view(error_notify_buf_.data(), n));
+        readErrorNotify();
+      });
 }
 
 void LevelTunnels::armRefresh() {
@@ -251,6 +282,8 @@ std::vector<TunnelStatus> LevelTunnels::status() const {
 void LevelTunnels::stop(std::function<void()> done) {
   refresh_timer_.cancel();
   auto finish = [this, done = std::move(done)]() mutable {
+    boost::system::error_code ignored;
+    error_notify_.close(ignored);
     if (vici_) vici_->close();
     supervisor_->stop(std::move(done));
   };

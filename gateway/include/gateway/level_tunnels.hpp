@@ -6,7 +6,9 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -18,6 +20,7 @@
 #include "common/config/model.hpp"
 #include "common/result.hpp"
 #include "gateway/charon/supervisor.hpp"
+#include "gateway/connection_log.hpp"
 #include "gateway/topology.hpp"
 #include "gateway/vici/client.hpp"
 
@@ -41,6 +44,7 @@ struct LevelTunnelsOptions {
   uid_t uid_base = charon::kDefaultUidBase;
   std::vector<std::filesystem::path> hidden_dirs;  // other levels' dirs and the keystore
   std::chrono::milliseconds refresh_interval{2000};
+  ConnectionLog* connection_log = nullptr;  // where events are recorded; outlives us
 };
 
 class LevelTunnels {
@@ -68,6 +72,8 @@ class LevelTunnels {
   void refresh();
   void armRefresh();
   void applySas(const std::vector<vici::IkeSa>& sas);
+  void watchErrorNotify();
+  void readErrorNotify();
 
   boost::asio::io_context& io_;
   const config::Config& config_;
@@ -77,6 +83,8 @@ class LevelTunnels {
   std::unique_ptr<charon::CharonSupervisor> supervisor_;
   std::unique_ptr<vici::Client> vici_;
   boost::asio::steady_timer refresh_timer_;
+  boost::asio::posix::stream_descriptor error_notify_;
+  std::array<char, 4096> error_notify_buf_{};
   std::map<std::string, TunnelStatus> tunnels_;
   std::string charon_state_ = "starting";
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -65,7 +65,9 @@ Result<void> Daemon::start() {
   auto core = TRY(openNetns("/proc/self/ns/net"));
   running_ = std::make_unique<RunningTopology>(io_, config_, topology_, std::move(core));
   TRY(running_->bringUp());
+  connection_log_ = TRY(ConnectionLog::open(options_.paths.state_dir / "log"));
   LevelTunnelsOptions lto;
+  lto.connection_log = connection_log_.get();
   lto.uid_base = options_.charon_uid_base;
   lto.hidden_dirs = {options_.paths.runtime_dir / "levels", options_.paths.state_dir};
   for (size_t i = 0; i < config_.levels.size(); ++i) {
@@ -82,6 +84,7 @@ void Daemon::stop(std::function<void()> done) {
   auto finish = [this, pending, done = std::move(done)]() {
     if (--*pending > 0) return;
     tunnels_.clear();
+    connection_log_.reset();
     if (running_) running_->tearDown();
     running_.reset();
     log::info("gateway stopped");

@@ -51,6 +51,7 @@ class Daemon {
   config::Config config_;
   TopologyPlan topology_;
   std::unique_ptr<RunningTopology> running_;
+  std::unique_ptr<ConnectionLog> connection_log_;
   std::vector<std::unique_ptr<LevelTunnels>> tunnels_;
   RoleMap roles_;
   CommandTable commands_;
