@@ -175,6 +175,11 @@ TEST_CASE("each level has its own public address on the uplink", "[unit][config]
        mutate("public_address: 192.0.2.12", "public_address: 192.0.3.12"),
        {"t.yaml:40:21: levels[1].public_address: 192.0.3.12 is not on the uplink network "
         "192.0.2.0/24"}},
+      {"an IPv6 public address off the IPv6 uplink",
+       mutate("public_address: 192.0.2.12", "public_address: \"2001:db8:2::12\"",
+              mutate("  mtu: 1500\n", "  mtu: 1500\n  ipv6: {address: \"2001:db8:1::10/64\"}\n")),
+       {"t.yaml:41:21: levels[1].public_address: 2001:db8:2::12 is not on the uplink network "
+        "2001:db8:1::/64"}},
       {"the uplink's own address",
        mutate("public_address: 192.0.2.12", "public_address: 192.0.2.10"),
        {"t.yaml:40:21: levels[1].public_address: 192.0.2.10 is the uplink's own address; each "
