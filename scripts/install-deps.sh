@@ -10,10 +10,13 @@ packages=(
   libsystemd-dev libexpected-dev catch2 libcap-dev libseccomp-dev
   # runtime and integration tests
   charon-systemd strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
+  libstrongswan-standard-plugins
   nftables iproute2 openssh-server openssh-client dnsmasq iperf3 tcpdump dhcpcd5
   procps psmisc jq python3 iputils-ping netcat-openbsd
   # image
   squashfs-tools cryptsetup-bin
+  mmdebstrap busybox-static cpio linux-image-amd64 systemd-boot-efi sbsigntool
+  dosfstools mtools fdisk e2fsprogs binutils ovmf qemu-system-x86 qemu-utils
 )
 
 missing=()

@@ -49,6 +49,7 @@ struct DesiredState {
   std::vector<LinkSpec> links;  // only these interfaces are managed; others are never touched
   std::vector<AddressSpec> addresses;
   std::vector<RouteSpec> routes;
+  bool operator==(const DesiredState&) const = default;
 };
 
 }  // namespace rempart::netconfig

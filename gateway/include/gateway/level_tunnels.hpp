@@ -1,0 +1,85 @@
+// One level's IPsec: its confined charon (CharonSupervisor), a VICI client to it, and the
+// level's tunnels. Every time charon becomes ready (first start or restart after a crash) all
+// secrets and connections are pushed again, since charon keeps VICI state in memory only.
+// Tunnel state for `show tunnels` is refreshed from list-sas and updown events. Runs on
+// rempartd's io_context thread only.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/config/model.hpp"
+#include "common/result.hpp"
+#include "gateway/charon/supervisor.hpp"
+#include "gateway/topology.hpp"
+#include "gateway/vici/client.hpp"
+
+namespace rempart::gateway {
+
+// What `show tunnels` prints for one configured tunnel.
+struct TunnelStatus {
+  std::string level;
+  std::string tunnel;
+  std::string state = "down";  // down, connecting, up
+  std::string why;             // why it is not up, when known
+  std::string start_mode;      // always, on-demand, passive (with the fallback, if any)
+  std::string remote_address;
+  std::string remote_id;
+  std::optional<uint64_t> established_seconds;
+  uint64_t bytes_in = 0, bytes_out = 0, packets_in = 0, packets_out = 0;
+  std::string spi_in, spi_out;
+};
+
+struct LevelTunnelsOptions {
+  uid_t uid_base = charon::kDefaultUidBase;
+  std::vector<std::filesystem::path> hidden_dirs;  // other levels' dirs and the keystore
+  std::chrono::milliseconds refresh_interval{2000};
+};
+
+class LevelTunnels {
+ public:
+  static Result<std::unique_ptr<LevelTunnels>> create(boost::asio::io_context& io,
+                                                      const config::Config& config,
+                                                      const config::Level& level,
+                                                      const LevelPlan& plan,
+                                                      LevelTunnelsOptions options);
+  ~LevelTunnels();
+
+  void start();
+  // Terminates every SA over VICI first (peers see an orderly delete), then stops charon.
+  void stop(std::function<void()> done);
+
+  std::vector<TunnelStatus> status() const;
+  pid_t charonPid() const { return supervisor_ ? supervisor_->pid() : -1; }
+
+ private:
+  LevelTunnels(boost::asio::io_context& io, const config::Config& config,
+               const config::Level& level, const LevelPlan& plan, LevelTunnelsOptions options);
+  void onReady();
+  void pushEverything();
+  Result<void> pushSecrets(std::vector<vici::SharedSecret>& secrets, std::vector<std::string>& keys);
+  void refresh();
+  void armRefresh();
+  void applySas(const std::vector<vici::IkeSa>& sas);
+
+  boost::asio::io_context& io_;
+  const config::Config& config_;
+  const config::Level& level_;
+  LevelPlan plan_;
+  LevelTunnelsOptions options_;
+  std::unique_ptr<charon::CharonSupervisor> supervisor_;
+  std::unique_ptr<vici::Client> vici_;
+  boost::asio::steady_timer refresh_timer_;
+  std::map<std::string, TunnelStatus> tunnels_;
+  std::string charon_state_ = "starting";
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace rempart::gateway

@@ -1,0 +1,196 @@
+#include "daemon.hpp"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "common/atomic_file.hpp"
+#include "common/config/parse.hpp"
+#include "common/log.hpp"
+#include "common/netlink_socket.hpp"
+
+namespace rempart::gateway {
+
+namespace {
+
+Result<void> makeDirectory(const std::filesystem::path& p, mode_t mode) {
+  std::error_code ec;
+  std::filesystem::create_directories(p, ec);
+  if (ec) return failErrno(ec.value(), "creating " + p.string());
+  if (::chmod(p.c_str(), mode) != 0) return failErrno("chmod " + p.string());
+  return {};
+}
+
+Result<config::Config> loadConfig(const std::filesystem::path& path) {
+  auto text = TRY(readFile(path, config::kMaxConfigBytes));
+  auto model = config::parseConfig(text, path.string());
+  if (!model) {
+    std::string all;
+    for (const auto& d : model.error()) all += "\n  " + d.format();
+    return fail(ErrorCode::kInvalidInput, "invalid configuration:" + all);
+  }
+  return std::move(*model);
+}
+
+}  // namespace
+
+Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options, config::Config config)
+    : io_(io), options_(std::move(options)), config_(std::move(config)) {}
+
+Result<std::unique_ptr<Daemon>> Daemon::create(boost::asio::io_context& io, DaemonOptions options) {
+  if (options.control_socket.empty())
+    options.control_socket = options.paths.runtime_dir / "control.sock";
+  auto config = TRY(loadConfig(options.config_path));
+  std::unique_ptr<Daemon> d(new Daemon(io, std::move(options), std::move(config)));
+  const auto& paths = d->options_.paths;
+  TRY(makeDirectory(paths.runtime_dir, 0755));
+  TRY(makeDirectory(paths.runtime_dir / "netns", 0755));
+  TRY(makeDirectory(paths.runtime_dir / "levels", 0711));
+  TRY(makeDirectory(paths.state_dir, 0700));
+  TRY(makeDirectory(paths.state_dir / "keystore", 0700));
+  d->topology_ = planTopology(d->config_, paths);
+  d->roles_ = RoleMap::fromConfig(d->config_.roles);
+  d->registerCommands();
+  Daemon* self = d.get();
+  d->control_ = TRY(ControlServer::create(
+      io, d->options_.control_socket,
+      [self](const ControlRequest& r, const PeerCredentials& p) { return self->handle(r, p); }));
+  return d;
+}
+
+Result<void> Daemon::start() {
+  log::info("gateway starting", {{"hostname", config_.system.hostname},
+                                 {"levels", std::to_string(config_.levels.size())}});
+  auto core = TRY(openNetns("/proc/self/ns/net"));
+  running_ = std::make_unique<RunningTopology>(io_, config_, topology_, std::move(core));
+  TRY(running_->bringUp());
+  LevelTunnelsOptions lto;
+  lto.uid_base = options_.charon_uid_base;
+  lto.hidden_dirs = {options_.paths.runtime_dir / "levels", options_.paths.state_dir};
+  for (size_t i = 0; i < config_.levels.size(); ++i) {
+    tunnels_.push_back(TRY(LevelTunnels::create(io_, config_, config_.levels[i], topology_.levels[i], lto)));
+  }
+  for (auto& t : tunnels_) t->start();
+  return {};
+}
+
+void Daemon::stop(std::function<void()> done) {
+  log::info("gateway stopping");
+  control_.reset();
+  auto pending = std::make_shared<size_t>(tunnels_.size() + 1);
+  auto finish = [this, pending, done = std::move(done)]() {
+    if (--*pending > 0) return;
+    tunnels_.clear();
+    if (running_) running_->tearDown();
+    running_.reset();
+    log::info("gateway stopped");
+    done();
+  };
+  for (auto& t : tunnels_) t->stop(finish);
+  finish();
+}
+
+ControlResponse Daemon::handle(const ControlRequest& request, const PeerCredentials& peer) {
+  Caller caller = roles_.identify(peer.uid);
+  ControlResponse r = commands_.dispatch(caller, request);
+  std::string words;
+  for (const auto& w : request.words) words += (words.empty() ? "" : " ") + w;
+  log::info("control request", {{"user", caller.user},
+                                {"uid", std::to_string(peer.uid)},
+                                {"command", words},
+                                {"status", std::to_string(r.exit_status)}});
+  return r;
+}
+
+void Daemon::registerCommands() {
+  using config::Role;
+  commands_.add(
+      {{"help"}, "list the commands your role may run", {}, [this](const CommandContext& c) {
+         return ControlResponse{0, commands_.help(c.caller), ""};
+       }});
+  commands_.add(
+      {{"whoami"}, "show your user name and role", {}, [](const CommandContext& c) {
+         return ControlResponse{
+             0, c.caller.user + " " + std::string(config::toString(*c.caller.role)) + "\n", ""};
+       }});
+  commands_.add({{"show", "version"}, "show the Rempart version", {}, [](const CommandContext&) {
+                   return ControlResponse{0, "rempart " REMPART_VERSION "\n", ""};
+                 }});
+  commands_.add({{"show", "tunnels"}, "show every configured tunnel, up or down, and why", {},
+                 [this](const CommandContext& c) { return ControlResponse{0, tunnelsText(c.json), ""}; }});
+  commands_.add({{"show", "status"},
+                 "show the gateway, its levels and their state",
+                 {},
+                 [this](const CommandContext&) {
+                   return ControlResponse{0, statusText(), ""};
+                 }});
+}
+
+std::string Daemon::tunnelsText(bool json) const {
+  std::vector<TunnelStatus> all;
+  for (const auto& t : tunnels_)
+    for (auto& s : t->status()) all.push_back(std::move(s));
+  std::ostringstream o;
+  if (json) {
+    auto q = [](const std::string& s) {
+      std::string out = "\"";
+      for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (static_cast<unsigned char>(c) < 0x20) continue;
+        out += c;
+      }
+      return out + "\"";
+    };
+    o << "[";
+    for (size_t i = 0; i < all.size(); ++i) {
+      const auto& t = all[i];
+      o << (i ? "," : "") << "{\"level\":" << q(t.level) << ",\"tunnel\":" << q(t.tunnel)
+        << ",\"state\":" << q(t.state) << ",\"why\":" << q(t.why) << ",\"start\":" << q(t.start_mode)
+        << ",\"peer\":" << q(t.remote_address) << ",\"remote_id\":" << q(t.remote_id)
+        << ",\"uptime_seconds\":" << (t.established_seconds ? std::to_string(*t.established_seconds) : "null")
+        << ",\"bytes_in\":" << t.bytes_in << ",\"bytes_out\":" << t.bytes_out
+        << ",\"packets_in\":" << t.packets_in << ",\"packets_out\":" << t.packets_out
+        << ",\"spi_in\":" << q(t.spi_in) << ",\"spi_out\":" << q(t.spi_out) << "}";
+    }
+    o << "]\n";
+    return o.str();
+  }
+  char line[512];
+  std::snprintf(line, sizeof line, "%-12s %-12s %-11s %-10s %12s %12s  %s\n", "LEVEL", "TUNNEL", "STATE",
+                "UPTIME", "BYTES IN", "BYTES OUT", "PEER / WHY");
+  o << line;
+  for (const auto& t : all) {
+    std::string uptime = t.established_seconds ? std::to_string(*t.established_seconds) + "s" : "-";
+    std::string peer = t.remote_address + " (" + t.remote_id + ")" + (t.why.empty() ? "" : ": " + t.why);
+    std::snprintf(line, sizeof line, "%-12s %-12s %-11s %-10s %12llu %12llu  %s\n", t.level.c_str(),
+                  t.tunnel.c_str(), t.state.c_str(), uptime.c_str(),
+                  static_cast<unsigned long long>(t.bytes_in), static_cast<unsigned long long>(t.bytes_out),
+                  peer.c_str());
+    o << line;
+  }
+  return o.str();
+}
+
+std::string Daemon::statusText() const {
+  std::ostringstream o;
+  auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
+                                                             started_at_);
+  o << "gateway " << config_.system.hostname << ", up " << up.count() << "s, dataplane "
+    << config::toString(config_.system.dataplane) << "\n";
+  for (size_t i = 0; i < topology_.levels.size(); ++i) {
+    const auto& l = topology_.levels[i];
+    o << "  level " << l.name << ": public " << l.public_address.str() << ", netns "
+      << l.netns_path.string() << ", transit " << l.transit.core_ifname;
+    if (i < tunnels_.size()) {
+      size_t up = 0;
+      auto st = tunnels_[i]->status();
+      for (const auto& t : st) up += t.state == "up";
+      o << ", charon pid " << tunnels_[i]->charonPid() << ", tunnels " << up << "/" << st.size() << " up";
+    }
+    o << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace rempart::gateway
