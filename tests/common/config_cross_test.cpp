@@ -6,25 +6,8 @@
 
 using namespace rempart::config::test;
 
-namespace {
-
-struct Case {
-  const char* what;
-  std::string text;
-  std::vector<std::string> expected;
-};
-
-void run(const std::vector<Case>& cases) {
-  for (const auto& c : cases) {
-    INFO(c.what);
-    CHECK(diagnose(c.text) == c.expected);
-  }
-}
-
-}  // namespace
-
 TEST_CASE("duplicate names are reported at the second one", "[unit][config]") {
-  run({
+  checkCases({
       {"two tunnels with one name in a level",
        mutate(
            "        remote_ts: [10.2.0.0/24]\n",
@@ -52,7 +35,7 @@ TEST_CASE("duplicate names are reported at the second one", "[unit][config]") {
 }
 
 TEST_CASE("credential references resolve in the level, with the right type", "[unit][config]") {
-  run({
+  checkCases({
       {"missing credential",
        mutate("        psk: lyon-psk", "        psk: nope"),
        {"t.yaml:30:14: levels[0].tunnels[0].psk: credential 'nope' is not declared in this "
@@ -95,7 +78,7 @@ TEST_CASE("credential references resolve in the level, with the right type", "[u
 }
 
 TEST_CASE("interfaces and networks belong to one place only", "[unit][config]") {
-  run({
+  checkCases({
       {"an interface in two levels",
        mutate("interface: lan1", "interface: lan0"),
        {"t.yaml:44:20: levels[1].lans[0].interface: interface 'lan0' is already used by "
@@ -124,7 +107,7 @@ TEST_CASE("interfaces and networks belong to one place only", "[unit][config]") 
 }
 
 TEST_CASE("traffic selectors stay inside their level and off the gateway", "[unit][config]") {
-  run({
+  checkCases({
       {"remote selectors overlapping between levels",
        mutate("remote_ts: [10.4.0.0/24]", "remote_ts: [10.2.0.0/16]"),
        {"t.yaml:53:21: levels[1].tunnels[0].remote_ts[0]: traffic selector 10.2.0.0/16 overlaps "
@@ -162,7 +145,7 @@ TEST_CASE("traffic selectors stay inside their level and off the gateway", "[uni
 }
 
 TEST_CASE("each level has its own public address on the uplink", "[unit][config]") {
-  run({
+  checkCases({
       {"two levels at one address",
        mutate("public_address: 192.0.2.12", "public_address: 192.0.2.11"),
        {"t.yaml:40:21: levels[1].public_address: 192.0.2.11 is already the public address of "
@@ -175,6 +158,11 @@ TEST_CASE("each level has its own public address on the uplink", "[unit][config]
        mutate("public_address: 192.0.2.12", "public_address: 192.0.3.12"),
        {"t.yaml:40:21: levels[1].public_address: 192.0.3.12 is not on the uplink network "
         "192.0.2.0/24"}},
+      {"an IPv6 public address off the IPv6 uplink",
+       mutate("public_address: 192.0.2.12", "public_address: \"2001:db8:2::12\"",
+              mutate("  mtu: 1500\n", "  mtu: 1500\n  ipv6: {address: \"2001:db8:1::10/64\"}\n")),
+       {"t.yaml:41:21: levels[1].public_address: 2001:db8:2::12 is not on the uplink network "
+        "2001:db8:1::/64"}},
       {"the uplink's own address",
        mutate("public_address: 192.0.2.12", "public_address: 192.0.2.10"),
        {"t.yaml:40:21: levels[1].public_address: 192.0.2.10 is the uplink's own address; each "

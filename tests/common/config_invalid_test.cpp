@@ -6,29 +6,12 @@
 
 using namespace rempart::config::test;
 
-namespace {
-
-struct Case {
-  const char* what;
-  std::string text;
-  std::vector<std::string> expected;
-};
-
-void run(const std::vector<Case>& cases) {
-  for (const auto& c : cases) {
-    INFO(c.what);
-    CHECK(diagnose(c.text) == c.expected);
-  }
-}
-
-}  // namespace
-
 TEST_CASE("the base document of the invalid cases is itself valid", "[unit][config]") {
   CHECK(diagnose(kBase).empty());
 }
 
 TEST_CASE("unknown keys, duplicate keys and missing keys are located", "[unit][config]") {
-  run({
+  checkCases({
       {"unknown key close to a known one",
        mutate("        psk: lyon-psk\n", "        psk: lyon-psk\n        rekeyy: {ike: 4h}\n"),
        {"t.yaml:31:9: levels[0].tunnels[0]: unknown key 'rekeyy' (did you mean 'rekey'?)"}},
@@ -60,7 +43,7 @@ TEST_CASE("unknown keys, duplicate keys and missing keys are located", "[unit][c
 }
 
 TEST_CASE("wrong value types are located", "[unit][config]") {
-  run({
+  checkCases({
       {"scalar where a list is expected",
        mutate("addresses: [10.1.0.1/24]", "addresses: 10.1.0.1/24"),
        {"t.yaml:24:20: levels[0].lans[0].addresses: expected a list, found '10.1.0.1/24'"}},
@@ -108,7 +91,7 @@ TEST_CASE("wrong value types are located", "[unit][config]") {
 }
 
 TEST_CASE("bad addresses, prefixes and host bits are located", "[unit][config]") {
-  run({
+  checkCases({
       {"prefix length 33",
        mutate("remote_ts: [10.2.0.0/24]", "remote_ts: [10.2.0.0/33]"),
        {"t.yaml:32:21: levels[0].tunnels[0].remote_ts[0]: '10.2.0.0/33' is not an IPv4 or IPv6 "
@@ -174,7 +157,7 @@ TEST_CASE("bad addresses, prefixes and host bits are located", "[unit][config]")
 }
 
 TEST_CASE("names, host names and users follow their syntax", "[unit][config]") {
-  run({
+  checkCases({
       {"uppercase level name",
        mutate("  - name: lab", "  - name: Lab"),
        {"t.yaml:39:11: levels[1].name: 'Lab' is not a valid name (a lowercase letter, then "

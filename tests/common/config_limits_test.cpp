@@ -230,11 +230,6 @@ TEST_CASE("every hard limit holds, with the limit in the message", "[unit][confi
 }
 
 TEST_CASE("broken and hostile YAML gets one located error", "[unit][config][yaml]") {
-  struct Case {
-    const char* what;
-    std::string text;
-    std::vector<std::string> expected;
-  };
   const std::vector<Case> cases = {
       {"empty document", "", {"t.yaml:1:1: the configuration is empty"}},
       {"only comments", "# nothing here\n\n", {"t.yaml:1:1: the configuration is empty"}},
@@ -260,10 +255,7 @@ TEST_CASE("broken and hostile YAML gets one located error", "[unit][config][yaml
        std::string(kMaxConfigBytes + 1, ' '),
        {"t.yaml: the configuration is larger than 33554432 bytes"}},
   };
-  for (const auto& c : cases) {
-    INFO(c.what);
-    CHECK(diagnose(c.text) == c.expected);
-  }
+  checkCases(cases);
 }
 
 TEST_CASE("an alias bomb is refused quickly", "[unit][config][yaml]") {

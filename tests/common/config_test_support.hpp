@@ -2,6 +2,7 @@
 // helpers to derive invalid variants from it and to run the parser on them.
 #pragma once
 
+#include <catch2/catch.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -85,6 +86,21 @@ inline std::vector<std::string> diagnose(const std::string& text) {
   if (!result)
     for (const auto& d : result.error()) out.push_back(d.format());
   return out;
+}
+
+// One invalid document and every diagnostic it must give, in order.
+struct Case {
+  const char* what;
+  std::string text;
+  std::vector<std::string> expected;
+};
+
+// Checks each case (inside a Catch2 TEST_CASE).
+inline void checkCases(const std::vector<Case>& cases) {
+  for (const auto& c : cases) {
+    INFO(c.what);
+    CHECK(diagnose(c.text) == c.expected);
+  }
 }
 
 // The same list built by repeating `make(i)` for i in [0, n), joined by `sep`.

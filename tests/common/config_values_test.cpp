@@ -17,12 +17,6 @@ std::string tunnelKey(const std::string& line) {
 
 const char* const kProposalError = "t.yaml:31:25: levels[0].tunnels[0].";
 
-struct Case {
-  const char* what;
-  std::string text;
-  std::vector<std::string> expected;
-};
-
 }  // namespace
 
 TEST_CASE("weak or malformed proposals are refused", "[unit][config][proposals]") {
@@ -80,10 +74,7 @@ TEST_CASE("weak or malformed proposals are refused", "[unit][config][proposals]"
        {"t.yaml:31:24: levels[0].tunnels[0].esp_proposals: at least one proposal is required; "
         "omit the key for the defaults"}},
   };
-  for (const auto& c : cases) {
-    INFO(c.what);
-    CHECK(diagnose(c.text) == c.expected);
-  }
+  checkCases(cases);
 }
 
 TEST_CASE("strong proposals are kept as written", "[unit][config][proposals]") {
@@ -140,10 +131,7 @@ TEST_CASE("durations parse and stay in range", "[unit][config][durations]") {
        {"t.yaml:31:22: levels[0].tunnels[0].rekey.ike: the IKE_SA rekey (30m) must be longer "
         "than the CHILD_SA rekey (1h)"}},
   };
-  for (const auto& c : cases) {
-    INFO(c.what);
-    CHECK(diagnose(c.text) == c.expected);
-  }
+  checkCases(cases);
 }
 
 TEST_CASE("rule ports and protocols are checked", "[unit][config][firewall]") {
@@ -170,10 +158,7 @@ TEST_CASE("rule ports and protocols are checked", "[unit][config][firewall]") {
        {"t.yaml:38:25: levels[0].firewall.allow[0].destination[0]: 'fd00:1::/64' does not match "
         "the protocol's address family"}},
   };
-  for (const auto& c : cases) {
-    INFO(c.what);
-    CHECK(diagnose(c.text) == c.expected);
-  }
+  checkCases(cases);
 }
 
 TEST_CASE("a passive tunnel may accept any peer address", "[unit][config]") {

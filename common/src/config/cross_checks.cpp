@@ -167,12 +167,15 @@ void checkPublicAddresses(const Config& c, Sink& sink) {
       }
     }
     if (reported) continue;
-    if (auto up = uplinkV4(c, sink); up && a.family == Family::kV4) {
+    auto checkOnUplink = [&](const std::optional<IpPrefix>& up) {
+      if (!up || up->family() != a.family) return;
       if (up->address == a)
         sink.errorAt(path, a.str() + " is the uplink's own address; each level needs its own");
       else if (!up->network().contains(a))
         sink.errorAt(path, a.str() + " is not on the uplink network " + up->network().str());
-    }
+    };
+    checkOnUplink(uplinkV4(c, sink));
+    checkOnUplink(uplinkV6(c, sink));
     if (auto mgmt = managementNet(c, sink); mgmt && mgmt->network().contains(a))
       sink.errorAt(path, a.str() + " is inside the management network");
   }

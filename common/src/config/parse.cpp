@@ -59,6 +59,9 @@ tl::expected<Config, Diagnostics> parseConfig(std::string_view text, std::string
   } catch (const std::bad_alloc&) {
     return tl::unexpected(Diagnostics{
         {std::string(file), 0, 0, "", "out of memory while checking the configuration"}});
+  } catch (const std::exception& e) {  // a bug, but the promise is: never throw
+    return tl::unexpected(
+        Diagnostics{{std::string(file), 0, 0, "", std::string("internal error: ") + e.what()}});
   }
 }
 

@@ -1,6 +1,7 @@
 // A level's firewall: named address groups, then the allow rules that may use them.
 #include <algorithm>
 #include <charconv>
+#include <unordered_set>
 
 #include "sections.hpp"
 #include "value_syntax.hpp"
@@ -68,16 +69,16 @@ void parsePorts(const Cursor& c, std::vector<PortRange>& out) {
 
 // Source or destination: address group names of this level, or prefixes. `groups` is null
 // when the groups had errors: names are then not checked, to avoid a cascade of messages.
-void parseEndpoint(const Cursor& c, const std::vector<AddressGroup>* groups, Protocol protocol,
-                   Endpoint& out) {
+using GroupNames = std::unordered_set<std::string>;
+
+void parseEndpoint(const Cursor& c, const GroupNames* groups, Protocol protocol, Endpoint& out) {
   auto items = readList(c, kMaxEntriesPerRuleSide, "entries per rule side");
   if (!items) return;
   for (const auto& item : *items) {
     auto text = readString(item);
     if (!text) continue;
     if (nameProblem(*text).empty()) {
-      if (groups &&
-          std::none_of(groups->begin(), groups->end(), [&](auto& g) { return g.name == *text; }))
+      if (groups && !groups->contains(*text))
         item.error("address group " + quoted(*text) + " is not defined in this level");
       else
         out.groups.push_back(*text);
@@ -94,8 +95,7 @@ void parseEndpoint(const Cursor& c, const std::vector<AddressGroup>* groups, Pro
   }
 }
 
-void parseRules(const Cursor& c, const std::vector<AddressGroup>* groups,
-                std::vector<AllowRule>& out) {
+void parseRules(const Cursor& c, const GroupNames* groups, std::vector<AllowRule>& out) {
   auto items = readList(c, kMaxRulesPerLevel, "rules per level");
   if (!items) return;
   for (const auto& item : *items) {
@@ -129,10 +129,12 @@ void parseFirewall(const Cursor& c, Firewall& out) {
   auto m = readMap(c, {"address_groups", "allow"});
   if (!m) return;
   if (auto g = m->get("address_groups")) parseGroups(*g, out.address_groups);
-  if (auto a = m->get("allow"))
-    parseRules(*a,
-               c.sink().hasErrorUnder(c.path() + ".address_groups") ? nullptr : &out.address_groups,
-               out.allow);
+  if (auto a = m->get("allow")) {
+    GroupNames names;
+    for (const auto& g : out.address_groups) names.insert(g.name);
+    bool groups_ok = !c.sink().hasErrorUnder(c.path() + ".address_groups");
+    parseRules(*a, groups_ok ? &names : nullptr, out.allow);
+  }
 }
 
 }  // namespace rempart::config::detail

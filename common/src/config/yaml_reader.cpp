@@ -153,19 +153,18 @@ std::optional<MapView> readMap(const Cursor& c, std::initializer_list<std::strin
     return std::nullopt;
   }
   std::vector<MapView::Field> fields;
-  std::vector<std::pair<std::string_view, const YamlNode*>> seen;
+  std::unordered_map<std::string_view, int> seen;  // key -> line; hostile maps can be huge
   for (size_t i = 0; i + 1 < n.children.size(); i += 2) {
     const YamlNode& key = c.nodeAt(n.children[i]);
     std::string_view name = key.value;
     Mark at{key.line, key.column};
-    auto dup = std::find_if(seen.begin(), seen.end(), [&](auto& s) { return s.first == name; });
-    if (dup != seen.end()) {
+    auto [first, inserted] = seen.emplace(name, key.line);
+    if (!inserted) {
       c.sink().error(at, c.path(),
                      "duplicate key " + quoted(name) + " (first at line " +
-                         std::to_string(dup->second->line) + ")");
+                         std::to_string(first->second) + ")");
       continue;
     }
-    seen.emplace_back(name, &key);
     auto known = std::find(keys.begin(), keys.end(), name);
     if (known == keys.end()) {
       c.sink().error(at, c.path(), unknownKeyMessage(name, keys));

@@ -19,7 +19,9 @@ struct Diagnostic {
   std::string path;  // "levels[1].tunnels[0].remote_ts[0]", or "" for the document root
   std::string message;
 
-  std::string format() const;  // "FILE:LINE:COL: path: message"
+  // "FILE:LINE:COL: path: message"; without ":LINE:COL" when line is 0, without "path: " when
+  // the path is empty.
+  std::string format() const;
 };
 
 using Diagnostics = std::vector<Diagnostic>;
