@@ -47,14 +47,21 @@ Result<NetlinkSocket> open(int netns_fd) {
   return NetlinkSocket::create(netns_fd, {});
 }
 
+// Starts an RTM_*LINK request for interface `index` (0: none yet) in `buf`.
+nlmsghdr* putLinkRequest(char* buf, uint16_t type, uint16_t flags, int index) {
+  auto* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = index;
+  return nlh;
+}
+
 // Returns the ifindex of `name` in the socket's namespace, or 0 when there is none.
 Result<int> ifindexOf(NetlinkSocket& sock, const std::string& name) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
-  auto* nlh = mnl_nlmsg_put_header(buf);
-  nlh->nlmsg_type = RTM_GETLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST;
-  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-  ifi->ifi_family = AF_UNSPEC;
+  auto* nlh = putLinkRequest(buf, RTM_GETLINK, 0, 0);
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
   int index = 0;
   auto r = transact(sock, nlh, "looking up " + name, [&](const nlmsghdr* m) {
@@ -73,11 +80,7 @@ Result<void> ensureVethPair(int netns_fd, const std::string& name, int peer_netn
   auto sock = TRY(open(netns_fd));
   if (TRY(ifindexOf(sock, name)) != 0) return {};
   char buf[MNL_SOCKET_BUFFER_SIZE];
-  auto* nlh = mnl_nlmsg_put_header(buf);
-  nlh->nlmsg_type = RTM_NEWLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-  ifi->ifi_family = AF_UNSPEC;
+  auto* nlh = putLinkRequest(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
   auto* linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
   mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
@@ -102,12 +105,7 @@ Result<void> moveLink(int from_fd, int to_fd, const std::string& name) {
     return fail(ErrorCode::kNotFound, "interface " + name + " does not exist");
   }
   char buf[MNL_SOCKET_BUFFER_SIZE];
-  auto* nlh = mnl_nlmsg_put_header(buf);
-  nlh->nlmsg_type = RTM_NEWLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST;
-  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-  ifi->ifi_family = AF_UNSPEC;
-  ifi->ifi_index = index;
+  auto* nlh = putLinkRequest(buf, RTM_NEWLINK, 0, index);
   mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, static_cast<uint32_t>(to_fd));
   return transact(from, nlh, "moving interface " + name + " to another namespace");
 }
@@ -117,12 +115,7 @@ Result<void> deleteLink(int netns_fd, const std::string& name) {
   int index = TRY(ifindexOf(sock, name));
   if (index == 0) return {};
   char buf[MNL_SOCKET_BUFFER_SIZE];
-  auto* nlh = mnl_nlmsg_put_header(buf);
-  nlh->nlmsg_type = RTM_DELLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST;
-  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-  ifi->ifi_family = AF_UNSPEC;
-  ifi->ifi_index = index;
+  auto* nlh = putLinkRequest(buf, RTM_DELLINK, 0, index);
   auto r = transact(sock, nlh, "deleting interface " + name);
   if (!r && r.error().errnum == ENODEV) return {};
   return r;
