@@ -41,6 +41,10 @@ for pair in "paris red 10.3.0.10" "paris blue 10.1.0.10" "paris red 10.4.0.10" "
   if sites_ping "$1" "$2" "$3" 2 >/dev/null 2>&1; then bad "$1 $2 cannot reach $3"; else ok "$1 $2 cannot reach $3"; fi
 done
 
+fw=$(sites_cli paris show firewall)
+check "show firewall reads back each namespace's rules with their config paths" \
+  grep -q 'levels\[0\].firewall.allow\[0\]' <<<"$fw"
+
 # Confinement of every charon, from /proc.
 charon_pid() {  # SITE LEVEL
   sites_cli "$1" show status | sed -n "s/.*level $2:.*charon pid \([0-9-]*\).*/\1/p"

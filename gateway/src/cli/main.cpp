@@ -14,13 +14,16 @@
 #include "gateway/audit/log_command.hpp"
 #include "gateway/cli_client.hpp"
 #include "gateway/config_summary.hpp"
+#include "firewall/compiler.hpp"
+#include "firewall/nft_backend.hpp"
 
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: rempart validate [--summary] FILE...\n"
+    "usage: rempart validate [--summary] [--kernel] FILE...\n"
     "       rempart [--socket PATH] COMMAND...   (run 'rempart help' for the commands of your role)\n"
     "  Checks each configuration file and prints every problem as FILE:LINE:COL: path: message.\n"
+    "  --kernel also submits the compiled firewall to this kernel as a dry run (needs root).\n"
     "  Exits 0 when all files are valid, 1 when one is not, 2 on a usage error.\n"
     "       rempart log verify [--partial] [--head HASH] [FILE...|DIR|-]\n"
     "  Checks the hash chain of audit logs (see `rempart log help`).\n";
@@ -30,11 +33,41 @@ int usageError(std::string_view what) {
   return 2;
 }
 
+// Compiles every namespace's firewall and submits each to this machine's nf_tables as a dry
+// run (a batch without its end: validated, never committed). Needs CAP_NET_ADMIN.
+bool checkFirewallAgainstKernel(const rempart::config::Config& config, const std::string& file) {
+  namespace fw = rempart::firewall;
+  auto topology = fw::defaultTopology(config);
+  std::vector<std::pair<std::string, rempart::Result<fw::Ruleset>>> rulesets;
+  rulesets.emplace_back("core", fw::compileCore(config, topology));
+  for (size_t i = 0; i < config.levels.size(); ++i)
+    rulesets.emplace_back("level " + config.levels[i].name, fw::compileLevel(config, topology, i));
+  auto backend = fw::NftBackend::create();
+  if (!backend) {
+    std::cerr << file << ": cannot reach nf_tables: " << backend.error().message() << "\n";
+    return false;
+  }
+  bool ok = true;
+  for (auto& [where, ruleset] : rulesets) {
+    auto r = ruleset ? backend->apply(*ruleset, fw::ApplyOptions{true, 5, {}})
+                     : rempart::Result<fw::ApplyReport>(rempart::unexpected<rempart::Error>(ruleset.error()));
+    if (!r) {
+      std::cerr << file << ": " << where << " firewall: " << r.error().message() << "\n";
+      ok = false;
+    }
+  }
+  if (ok) std::cout << file << ": firewall accepted by the kernel (dry run)\n";
+  return ok;
+}
+
 int validate(const std::vector<std::string_view>& args) {
   bool summary = false;
+  bool kernel = false;
   std::vector<std::string> files;
   for (auto a : args) {
-    if (a == "--summary")
+    if (a == "--kernel")
+      kernel = true;
+    else if (a == "--summary")
       summary = true;
     else if (a.starts_with("-") && a != "-")
       return usageError("unknown option '" + std::string(a) + "'");
@@ -59,6 +92,7 @@ int validate(const std::vector<std::string_view>& args) {
     }
     std::cout << file << ": valid\n";
     if (summary) std::cout << rempart::gateway::summarizeConfig(*model);
+    if (kernel && !checkFirewallAgainstKernel(*model, file)) rc = 1;
   }
   return rc;
 }

@@ -9,6 +9,7 @@
 #include "common/config/parse.hpp"
 #include "common/log.hpp"
 #include "common/netlink_socket.hpp"
+#include "firewall/nft_backend.hpp"
 
 namespace rempart::gateway {
 
@@ -122,6 +123,8 @@ void Daemon::registerCommands() {
                  }});
   commands_.add({{"show", "tunnels"}, "show every configured tunnel, up or down, and why", {},
                  [this](const CommandContext& c) { return ControlResponse{0, tunnelsText(c.json), ""}; }});
+  commands_.add({{"show", "firewall"}, "show every namespace's firewall rules with their counters", {},
+                 [this](const CommandContext&) { return firewallText(); }});
   commands_.add({{"show", "status"},
                  "show the gateway, its levels and their state",
                  {},
@@ -173,6 +176,30 @@ std::string Daemon::tunnelsText(bool json) const {
     o << line;
   }
   return o.str();
+}
+
+ControlResponse Daemon::firewallText() const {
+  if (!running_) return ControlResponse{1, "", "rempart: the gateway is not running\n"};
+  std::ostringstream o;
+  auto section = [&](const std::string& where, int netns_fd) -> Result<void> {
+    auto backend = TRY(firewall::NftBackend::createInNetns(netns_fd));
+    auto rules = TRY(backend.readRules());
+    o << where << ": " << rules.size() << " rules\n";
+    for (const auto& r : rules) {
+      o << "  " << r.chain << " #" << r.handle;
+      if (r.has_counter) o << "  packets " << r.packets << " bytes " << r.bytes;
+      if (!r.comment.empty()) o << "  (" << r.comment << ")";
+      o << "\n";
+    }
+    return {};
+  };
+  std::string errors;
+  if (auto r = section("core", running_->coreNetns()); !r) errors += "core: " + r.error().message() + "\n";
+  for (size_t i = 0; i < topology_.levels.size(); ++i) {
+    if (auto r = section("level " + topology_.levels[i].name, running_->levelNetns(i)); !r)
+      errors += "level " + topology_.levels[i].name + ": " + r.error().message() + "\n";
+  }
+  return ControlResponse{errors.empty() ? 0 : 1, o.str(), errors};
 }
 
 std::string Daemon::statusText() const {

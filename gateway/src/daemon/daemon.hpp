@@ -45,6 +45,7 @@ class Daemon {
   ControlResponse handle(const ControlRequest& request, const PeerCredentials& peer);
   std::string statusText() const;
   std::string tunnelsText(bool json) const;
+  ControlResponse firewallText() const;
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
