@@ -4,13 +4,6 @@
 #include <algorithm>
 #include <map>
 
-// TRY() needs a value; this is its Result<void> form.
-#define CHECK_OK(expr)                                                              \
-  do {                                                                              \
-    if (auto check_ok_ = (expr); !check_ok_)                                        \
-      return ::rempart::unexpected<::rempart::Error>(std::move(check_ok_).error()); \
-  } while (0)
-
 namespace rempart::netconfig::dhcp {
 namespace {
 
@@ -149,7 +142,7 @@ Result<void> decode(const RawOptions& raw, Message& m) {
   for (const auto& [code, v] : raw) {
     switch (code) {
       case opt::kMessageType:
-        CHECK_OK(needLength(code, v, 1));
+        TRY(needLength(code, v, 1));
         if (v[0] < 1 || v[0] > 9)
           return bad("option 53: unknown message type " + std::to_string(v[0]));
         o.message_type = static_cast<MessageType>(v[0]);
@@ -157,13 +150,13 @@ Result<void> decode(const RawOptions& raw, Message& m) {
       case opt::kServerId:
       case opt::kBroadcast:
       case opt::kRequestedIp:
-        CHECK_OK(needLength(code, v, 4));
+        TRY(needLength(code, v, 4));
         (code == opt::kServerId    ? o.server_id
          : code == opt::kBroadcast ? o.broadcast
                                    : o.requested_ip) = v4At(v, 0);
         break;
       case opt::kSubnetMask: {
-        CHECK_OK(needLength(code, v, 4));
+        TRY(needLength(code, v, 4));
         auto len = maskLength(u32At(v, 0));
         if (!len || *len == 0)
           drop(code);  // non-contiguous or zero
@@ -173,7 +166,7 @@ Result<void> decode(const RawOptions& raw, Message& m) {
       }
       case opt::kRouter:
       case opt::kDnsServer: {
-        CHECK_OK(needMultiple(code, v, 4));
+        TRY(needMultiple(code, v, 4));
         auto& list = code == opt::kRouter ? o.routers : o.dns_servers;
         for (size_t i = 0; i < v.size(); i += 4) {
           IpAddress a = v4At(v, i);
@@ -196,7 +189,7 @@ Result<void> decode(const RawOptions& raw, Message& m) {
       }
       case opt::kInterfaceMtu:
       case opt::kMaxSize: {
-        CHECK_OK(needLength(code, v, 2));
+        TRY(needLength(code, v, 2));
         uint16_t x = u16At(v, 0);
         if (code == opt::kInterfaceMtu) {
           if (x < 68)
@@ -212,7 +205,7 @@ Result<void> decode(const RawOptions& raw, Message& m) {
         break;
       }
       case opt::kStaticRoute:
-        CHECK_OK(needMultiple(code, v, 8));
+        TRY(needMultiple(code, v, 8));
         for (size_t i = 0; i < v.size(); i += 8) {
           IpAddress dest = v4At(v, i), gw = v4At(v, i + 4);
           auto prefix = classfulPrefix(dest);
@@ -226,7 +219,7 @@ Result<void> decode(const RawOptions& raw, Message& m) {
       case opt::kLeaseTime:
       case opt::kRenewalTime:
       case opt::kRebindingTime:
-        CHECK_OK(needLength(code, v, 4));
+        TRY(needLength(code, v, 4));
         (code == opt::kLeaseTime     ? o.lease_time
          : code == opt::kRenewalTime ? o.renewal_time
                                      : o.rebinding_time) = u32At(v, 0);
@@ -248,7 +241,7 @@ Result<void> decode(const RawOptions& raw, Message& m) {
         o.client_id = v;
         break;
       case opt::kRapidCommit:
-        CHECK_OK(needLength(code, v, 0));
+        TRY(needLength(code, v, 0));
         o.rapid_commit = true;
         break;
       case opt::kClasslessRoute: {
@@ -336,16 +329,16 @@ Result<Message> parseMessage(std::span<const uint8_t> p) {
   std::copy_n(p.begin() + 28, 16, m.chaddr.begin());
 
   RawOptions raw;
-  CHECK_OK(collect(p.subspan(kMinMessageSize), true, raw, "options"));
+  TRY(collect(p.subspan(kMinMessageSize), true, raw, "options"));
   if (auto it = raw.find(opt::kOverload); it != raw.end()) {
     if (it->second.size() != 1 || it->second[0] < 1 || it->second[0] > 3)
       return bad("option 52: invalid overload value");
     uint8_t overload = it->second[0];
     raw.erase(it);
-    if (overload & 1) CHECK_OK(collect(p.subspan(kFileOffset, kFileSize), false, raw, "file"));
-    if (overload & 2) CHECK_OK(collect(p.subspan(kSnameOffset, kSnameSize), false, raw, "sname"));
+    if (overload & 1) TRY(collect(p.subspan(kFileOffset, kFileSize), false, raw, "file"));
+    if (overload & 2) TRY(collect(p.subspan(kSnameOffset, kSnameSize), false, raw, "sname"));
   }
-  CHECK_OK(decode(raw, m));
+  TRY(decode(raw, m));
   return m;
 }
 
@@ -383,7 +376,7 @@ struct Writer {
 
 Result<std::vector<uint8_t>> addrBytes(const std::vector<IpAddress>& list) {
   Writer w;
-  for (const auto& a : list) CHECK_OK(w.addr(a));
+  for (const auto& a : list) TRY(w.addr(a));
   return w.out;
 }
 std::vector<uint8_t> u32Bytes(uint32_t v) {
@@ -412,10 +405,10 @@ Result<std::vector<uint8_t>> serializeMessage(const Message& m) {
   w.u32(m.xid);
   w.u16(m.secs);
   w.u16(m.flags);
-  CHECK_OK(w.addr(m.ciaddr));
-  CHECK_OK(w.addr(m.yiaddr));
-  CHECK_OK(w.addr(m.siaddr));
-  CHECK_OK(w.addr(m.giaddr));
+  TRY(w.addr(m.ciaddr));
+  TRY(w.addr(m.yiaddr));
+  TRY(w.addr(m.siaddr));
+  TRY(w.addr(m.giaddr));
   w.out.insert(w.out.end(), m.chaddr.begin(), m.chaddr.end());
   w.out.resize(kHeaderSize, 0);  // sname and file stay empty: we never overload
   w.out.insert(w.out.end(), kCookie.begin(), kCookie.end());
@@ -459,8 +452,8 @@ Result<std::vector<uint8_t>> serializeMessage(const Message& m) {
   if (!o.static_routes.empty()) {
     Writer r;
     for (const auto& s : o.static_routes) {
-      CHECK_OK(r.addr(s.destination.address));
-      CHECK_OK(r.addr(s.gateway));
+      TRY(r.addr(s.destination.address));
+      TRY(r.addr(s.gateway));
     }
     w.option(opt::kStaticRoute, r.out);
   }
@@ -476,7 +469,7 @@ Result<std::vector<uint8_t>> serializeMessage(const Message& m) {
       size_t sig = (s.destination.length + 7) / 8;
       IpPrefix net = s.destination.network();
       r.out.insert(r.out.end(), net.address.bytes.begin(), net.address.bytes.begin() + sig);
-      CHECK_OK(r.addr(s.gateway));
+      TRY(r.addr(s.gateway));
     }
     w.option(opt::kClasslessRoute, r.out);
   }

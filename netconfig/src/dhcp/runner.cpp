@@ -7,6 +7,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "common/netlink_socket.hpp"
+
 namespace rempart::netconfig::dhcp {
 
 namespace asio = boost::asio;

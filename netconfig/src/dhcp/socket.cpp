@@ -8,44 +8,16 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cstring>
-#include <thread>
 
+#include "common/netlink_socket.hpp"
 #include "netconfig/dhcp/frame.hpp"
 #include "netconfig/dhcp/packet.hpp"
 
 namespace rempart::netconfig::dhcp {
-
-Result<UniqueFd> socketInNetns(int netns_fd, int domain, int type, int protocol) {
-  type |= SOCK_CLOEXEC | SOCK_NONBLOCK;
-  if (netns_fd < 0) {
-    int fd = ::socket(domain, type, protocol);
-    if (fd < 0) return failErrno("creating socket");
-    return UniqueFd(fd);
-  }
-  // setns() affects only the calling thread; doing it on a throwaway thread keeps every other
-  // thread, including the caller, in its own namespace.
-  int fd = -1, err = 0;
-  const char* step = "";
-  std::thread([&] {
-    if (::setns(netns_fd, CLONE_NEWNET) != 0) {
-      err = errno;
-      step = "entering network namespace";
-      return;
-    }
-    fd = ::socket(domain, type, protocol);
-    if (fd < 0) {
-      err = errno;
-      step = "creating socket in network namespace";
-    }
-  }).join();
-  if (fd < 0) return failErrno(err, step);
-  return UniqueFd(fd);
-}
 
 Result<InterfaceInfo> interfaceInfo(int sock, const std::string& name) {
   if (name.empty() || name.size() >= IFNAMSIZ)
@@ -66,7 +38,7 @@ Result<InterfaceInfo> interfaceInfo(int sock, const std::string& name) {
 }
 
 Result<RawDhcpSocket> RawDhcpSocket::open(int netns_fd, int ifindex) {
-  auto fd = socketInNetns(netns_fd, AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+  auto fd = socketInNetns(netns_fd, AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK, htons(ETH_P_IP));
   if (!fd) return unexpected<Error>(fd.error().wrap("opening DHCP packet socket"));
   // The kernel hands SOCK_DGRAM filters the frame from the IP header on. Accept only unfragmented
   // IPv4/UDP to port 68; everything else never reaches user space.
@@ -151,7 +123,7 @@ Result<std::optional<std::vector<uint8_t>>> RawDhcpSocket::receive(std::string* 
 }
 
 Result<UdpDhcpSocket> UdpDhcpSocket::open(int netns_fd, const std::string& interface) {
-  auto fd = socketInNetns(netns_fd, AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+  auto fd = socketInNetns(netns_fd, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, IPPROTO_UDP);
   if (!fd) return unexpected<Error>(fd.error().wrap("opening DHCP UDP socket"));
   int one = 1;
   if (::setsockopt(fd->get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
