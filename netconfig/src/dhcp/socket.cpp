@@ -38,9 +38,11 @@ Result<InterfaceInfo> interfaceInfo(int sock, const std::string& name) {
 }
 
 Result<RawDhcpSocket> RawDhcpSocket::open(int netns_fd, int ifindex) {
-  auto fd = socketInNetns(netns_fd, AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK, htons(ETH_P_IP));
+  auto fd = socketInNetns(netns_fd, AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   if (!fd) return unexpected<Error>(fd.error().wrap("opening DHCP packet socket"));
-  // The kernel hands SOCK_DGRAM filters the frame from the IP header on. Accept only unfragmented
+  // Protocol 0 receives nothing until bind(): no frame from another interface can queue up
+  // before the filter is attached. The kernel hands SOCK_DGRAM filters the frame from the IP
+  // header on. Accept only unfragmented
   // IPv4/UDP to port 68; everything else never reaches user space.
   sock_filter code[] = {
       BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),  // protocol
@@ -100,7 +102,10 @@ Result<std::optional<std::vector<uint8_t>>> RawDhcpSocket::receive(std::string* 
     if (errno == EAGAIN || errno == EINTR) return std::optional<std::vector<uint8_t>>{};
     return failErrno("receiving on DHCP packet socket");
   }
-  if (from.sll_pkttype == PACKET_OUTGOING) return std::optional<std::vector<uint8_t>>{};
+  if (from.sll_pkttype == PACKET_OUTGOING) {
+    if (dropped) *dropped = "outgoing copy";
+    return std::optional<std::vector<uint8_t>>{};
+  }
   if (msg.msg_flags & MSG_TRUNC) {
     if (dropped) *dropped = "oversized frame";
     return std::optional<std::vector<uint8_t>>{};

@@ -31,8 +31,8 @@ class RawDhcpSocket {
   int fd() const { return fd_.get(); }
   // Broadcasts a DHCP payload from `source`:68 to 255.255.255.255:67 (Ethernet broadcast).
   Result<void> sendBroadcast(std::span<const uint8_t> payload, const IpAddress& source);
-  // Reads one datagram. nullopt: nothing (more) to read, or a frame that is not ours (bad
-  // checksum, outgoing copy...), which `dropped` then describes.
+  // Reads one datagram. nullopt with `dropped` empty: nothing more to read; nullopt with
+  // `dropped` set: a frame was skipped (bad checksum, "outgoing copy"...), read again.
   Result<std::optional<std::vector<uint8_t>>> receive(std::string* dropped);
 
  private:
