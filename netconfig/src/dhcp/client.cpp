@@ -275,13 +275,24 @@ std::vector<Event> Client::onPacket(std::span<const uint8_t> payload) {
         out.push_back(rejected(what + " from a server we did not select"));
         return out;
       }
-      if (type == MessageType::kAck && m.yiaddr == *offered_) return bind(m, out), out;
-      if (type == MessageType::kNak) return onNak(m, out), out;
+      if (type == MessageType::kAck && m.yiaddr == *offered_) {
+        bind(m, out);
+        return out;
+      }
+      if (type == MessageType::kNak) {
+        onNak(m, out);
+        return out;
+      }
       break;
     case State::kRebooting:
-      if (type == MessageType::kAck && m.yiaddr == rebooting_->address.address)
-        return bind(m, out), out;
-      if (type == MessageType::kNak) return onNak(m, out), out;  // also clears the store
+      if (type == MessageType::kAck && m.yiaddr == rebooting_->address.address) {
+        bind(m, out);
+        return out;
+      }
+      if (type == MessageType::kNak) {
+        onNak(m, out);  // also clears the store
+        return out;
+      }
       break;
     case State::kRenewing:
     case State::kRebinding:
@@ -290,9 +301,14 @@ std::vector<Event> Client::onPacket(std::span<const uint8_t> payload) {
         out.push_back(rejected(what + " from a server that did not grant our lease"));
         return out;
       }
-      if (type == MessageType::kAck && m.yiaddr == lease_->address.address)
-        return bind(m, out), out;
-      if (type == MessageType::kNak) return onNak(m, out), out;
+      if (type == MessageType::kAck && m.yiaddr == lease_->address.address) {
+        bind(m, out);
+        return out;
+      }
+      if (type == MessageType::kNak) {
+        onNak(m, out);
+        return out;
+      }
       break;
     case State::kInit:
     case State::kBound:

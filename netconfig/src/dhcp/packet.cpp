@@ -4,19 +4,17 @@
 #include <algorithm>
 #include <map>
 
-// TRY() needs a value; this is its Result<void> form.
-#define CHECK_OK(expr)                                                              \
-  do {                                                                              \
-    if (auto check_ok_ = (expr); !check_ok_)                                        \
-      return ::rempart::unexpected<::rempart::Error>(std::move(check_ok_).error()); \
-  } while (0)
+#include "codec_util.hpp"
 
 namespace rempart::netconfig::dhcp {
+
+using detail::maskLength;
+using detail::printable;
+
 namespace {
 
 constexpr std::array<uint8_t, 4> kCookie = {99, 130, 83, 99};
 constexpr size_t kSnameOffset = 44, kSnameSize = 64, kFileOffset = 108, kFileSize = 128;
-constexpr size_t kMinSendSize = 300;  // BOOTP minimum, which some relays still expect
 
 using RawOptions = std::map<uint8_t, std::vector<uint8_t>>;
 
@@ -83,13 +81,6 @@ Result<void> needMultiple(uint8_t code, const std::vector<uint8_t>& v, size_t un
   return {};
 }
 
-std::optional<unsigned> maskLength(uint32_t mask) {
-  unsigned len = static_cast<unsigned>(__builtin_popcount(mask));
-  uint32_t expect = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
-  if (mask != expect) return std::nullopt;
-  return len;
-}
-
 // Classful prefix of an option-33 destination; a destination with host bits beyond its class
 // is a host route.
 std::optional<IpPrefix> classfulPrefix(const IpAddress& dest) {
@@ -139,17 +130,13 @@ std::optional<std::vector<StaticRoute>> classless(const std::vector<uint8_t>& v)
   return out;
 }
 
-bool printable(const std::vector<uint8_t>& v) {
-  return std::all_of(v.begin(), v.end(), [](uint8_t c) { return c >= 0x20 && c < 0x7f; });
-}
-
 Result<void> decode(const RawOptions& raw, Message& m) {
   Options& o = m.options;
   auto drop = [&](uint8_t code) { m.dropped.push_back(code); };
   for (const auto& [code, v] : raw) {
     switch (code) {
       case opt::kMessageType:
-        CHECK_OK(needLength(code, v, 1));
+        TRY(needLength(code, v, 1));
         if (v[0] < 1 || v[0] > 9)
           return bad("option 53: unknown message type " + std::to_string(v[0]));
         o.message_type = static_cast<MessageType>(v[0]);
@@ -157,13 +144,13 @@ Result<void> decode(const RawOptions& raw, Message& m) {
       case opt::kServerId:
       case opt::kBroadcast:
       case opt::kRequestedIp:
-        CHECK_OK(needLength(code, v, 4));
+        TRY(needLength(code, v, 4));
         (code == opt::kServerId    ? o.server_id
          : code == opt::kBroadcast ? o.broadcast
                                    : o.requested_ip) = v4At(v, 0);
         break;
       case opt::kSubnetMask: {
-        CHECK_OK(needLength(code, v, 4));
+        TRY(needLength(code, v, 4));
         auto len = maskLength(u32At(v, 0));
         if (!len || *len == 0)
           drop(code);  // non-contiguous or zero
@@ -173,7 +160,7 @@ Result<void> decode(const RawOptions& raw, Message& m) {
       }
       case opt::kRouter:
       case opt::kDnsServer: {
-        CHECK_OK(needMultiple(code, v, 4));
+        TRY(needMultiple(code, v, 4));
         auto& list = code == opt::kRouter ? o.routers : o.dns_servers;
         for (size_t i = 0; i < v.size(); i += 4) {
           IpAddress a = v4At(v, i);
@@ -196,7 +183,7 @@ Result<void> decode(const RawOptions& raw, Message& m) {
       }
       case opt::kInterfaceMtu:
       case opt::kMaxSize: {
-        CHECK_OK(needLength(code, v, 2));
+        TRY(needLength(code, v, 2));
         uint16_t x = u16At(v, 0);
         if (code == opt::kInterfaceMtu) {
           if (x < 68)
@@ -212,7 +199,7 @@ Result<void> decode(const RawOptions& raw, Message& m) {
         break;
       }
       case opt::kStaticRoute:
-        CHECK_OK(needMultiple(code, v, 8));
+        TRY(needMultiple(code, v, 8));
         for (size_t i = 0; i < v.size(); i += 8) {
           IpAddress dest = v4At(v, i), gw = v4At(v, i + 4);
           auto prefix = classfulPrefix(dest);
@@ -226,7 +213,7 @@ Result<void> decode(const RawOptions& raw, Message& m) {
       case opt::kLeaseTime:
       case opt::kRenewalTime:
       case opt::kRebindingTime:
-        CHECK_OK(needLength(code, v, 4));
+        TRY(needLength(code, v, 4));
         (code == opt::kLeaseTime     ? o.lease_time
          : code == opt::kRenewalTime ? o.renewal_time
                                      : o.rebinding_time) = u32At(v, 0);
@@ -248,7 +235,7 @@ Result<void> decode(const RawOptions& raw, Message& m) {
         o.client_id = v;
         break;
       case opt::kRapidCommit:
-        CHECK_OK(needLength(code, v, 0));
+        TRY(needLength(code, v, 0));
         o.rapid_commit = true;
         break;
       case opt::kClasslessRoute: {
@@ -336,161 +323,17 @@ Result<Message> parseMessage(std::span<const uint8_t> p) {
   std::copy_n(p.begin() + 28, 16, m.chaddr.begin());
 
   RawOptions raw;
-  CHECK_OK(collect(p.subspan(kMinMessageSize), true, raw, "options"));
+  TRY(collect(p.subspan(kMinMessageSize), true, raw, "options"));
   if (auto it = raw.find(opt::kOverload); it != raw.end()) {
     if (it->second.size() != 1 || it->second[0] < 1 || it->second[0] > 3)
       return bad("option 52: invalid overload value");
     uint8_t overload = it->second[0];
     raw.erase(it);
-    if (overload & 1) CHECK_OK(collect(p.subspan(kFileOffset, kFileSize), false, raw, "file"));
-    if (overload & 2) CHECK_OK(collect(p.subspan(kSnameOffset, kSnameSize), false, raw, "sname"));
+    if (overload & 1) TRY(collect(p.subspan(kFileOffset, kFileSize), false, raw, "file"));
+    if (overload & 2) TRY(collect(p.subspan(kSnameOffset, kSnameSize), false, raw, "sname"));
   }
-  CHECK_OK(decode(raw, m));
+  TRY(decode(raw, m));
   return m;
-}
-
-namespace {
-
-struct Writer {
-  std::vector<uint8_t> out;
-  void u8(uint8_t v) { out.push_back(v); }
-  void u16(uint16_t v) {
-    u8(uint8_t(v >> 8));
-    u8(uint8_t(v));
-  }
-  void u32(uint32_t v) {
-    u16(uint16_t(v >> 16));
-    u16(uint16_t(v));
-  }
-  Result<void> addr(const IpAddress& a) {
-    if (a.family != Family::kV4)
-      return fail(ErrorCode::kInvalidInput, "not an IPv4 address: " + a.str());
-    out.insert(out.end(), a.bytes.begin(), a.bytes.begin() + 4);
-    return {};
-  }
-  // One option, split into 255-byte instances when longer (RFC 3396).
-  void option(uint8_t code, const std::vector<uint8_t>& v) {
-    size_t i = 0;
-    do {
-      size_t n = std::min<size_t>(255, v.size() - i);
-      u8(code);
-      u8(uint8_t(n));
-      out.insert(out.end(), v.begin() + i, v.begin() + i + n);
-      i += n;
-    } while (i < v.size());
-  }
-};
-
-Result<std::vector<uint8_t>> addrBytes(const std::vector<IpAddress>& list) {
-  Writer w;
-  for (const auto& a : list) CHECK_OK(w.addr(a));
-  return w.out;
-}
-std::vector<uint8_t> u32Bytes(uint32_t v) {
-  Writer w;
-  w.u32(v);
-  return w.out;
-}
-std::vector<uint8_t> u16Bytes(uint16_t v) {
-  Writer w;
-  w.u16(v);
-  return w.out;
-}
-std::vector<uint8_t> strBytes(const std::string& s) {
-  return {s.begin(), s.end()};
-}
-
-}  // namespace
-
-Result<std::vector<uint8_t>> serializeMessage(const Message& m) {
-  const Options& o = m.options;
-  Writer w;
-  w.u8(m.op);
-  w.u8(m.htype);
-  w.u8(m.hlen);
-  w.u8(m.hops);
-  w.u32(m.xid);
-  w.u16(m.secs);
-  w.u16(m.flags);
-  CHECK_OK(w.addr(m.ciaddr));
-  CHECK_OK(w.addr(m.yiaddr));
-  CHECK_OK(w.addr(m.siaddr));
-  CHECK_OK(w.addr(m.giaddr));
-  w.out.insert(w.out.end(), m.chaddr.begin(), m.chaddr.end());
-  w.out.resize(kHeaderSize, 0);  // sname and file stay empty: we never overload
-  w.out.insert(w.out.end(), kCookie.begin(), kCookie.end());
-
-  auto invalid = [](std::string what) { return fail(ErrorCode::kInvalidInput, std::move(what)); };
-  if (o.message_type) w.option(opt::kMessageType, {uint8_t(*o.message_type)});
-  if (!o.client_id.empty()) {
-    if (o.client_id.size() < 2) return invalid("client id shorter than 2 bytes");
-    w.option(opt::kClientId, o.client_id);
-  }
-  if (o.requested_ip) w.option(opt::kRequestedIp, TRY(addrBytes({*o.requested_ip})));
-  if (o.server_id) w.option(opt::kServerId, TRY(addrBytes({*o.server_id})));
-  if (o.max_message_size) {
-    if (*o.max_message_size < 576) return invalid("maximum message size under 576");
-    w.option(opt::kMaxSize, u16Bytes(*o.max_message_size));
-  }
-  if (!o.parameter_list.empty()) w.option(opt::kParameterList, o.parameter_list);
-  if (o.rapid_commit) {
-    w.u8(opt::kRapidCommit);
-    w.u8(0);
-  }
-  for (auto [code, name] :
-       {std::pair{opt::kHostName, &o.host_name}, {opt::kDomainName, &o.domain_name}}) {
-    if (!*name) continue;
-    if (!isValidDnsName(**name))
-      return invalid("invalid DNS name in option " + std::to_string(code));
-    w.option(code, strBytes(**name));
-  }
-  if (o.subnet_mask) {
-    auto len = maskLength(o.subnet_mask->v4HostOrder());
-    if (!len || *len == 0) return invalid("invalid subnet mask " + o.subnet_mask->str());
-    w.option(opt::kSubnetMask, TRY(addrBytes({*o.subnet_mask})));
-  }
-  if (!o.routers.empty()) w.option(opt::kRouter, TRY(addrBytes(o.routers)));
-  if (!o.dns_servers.empty()) w.option(opt::kDnsServer, TRY(addrBytes(o.dns_servers)));
-  if (o.mtu) {
-    if (*o.mtu < 68) return invalid("MTU under 68");
-    w.option(opt::kInterfaceMtu, u16Bytes(*o.mtu));
-  }
-  if (o.broadcast) w.option(opt::kBroadcast, TRY(addrBytes({*o.broadcast})));
-  if (!o.static_routes.empty()) {
-    Writer r;
-    for (const auto& s : o.static_routes) {
-      CHECK_OK(r.addr(s.destination.address));
-      CHECK_OK(r.addr(s.gateway));
-    }
-    w.option(opt::kStaticRoute, r.out);
-  }
-  if (o.lease_time) w.option(opt::kLeaseTime, u32Bytes(*o.lease_time));
-  if (o.renewal_time) w.option(opt::kRenewalTime, u32Bytes(*o.renewal_time));
-  if (o.rebinding_time) w.option(opt::kRebindingTime, u32Bytes(*o.rebinding_time));
-  if (!o.classless_routes.empty()) {
-    Writer r;
-    for (const auto& s : o.classless_routes) {
-      if (s.destination.family() != Family::kV4 || s.destination.length > 32)
-        return invalid("invalid classless route destination");
-      r.u8(uint8_t(s.destination.length));
-      size_t sig = (s.destination.length + 7) / 8;
-      IpPrefix net = s.destination.network();
-      r.out.insert(r.out.end(), net.address.bytes.begin(), net.address.bytes.begin() + sig);
-      CHECK_OK(r.addr(s.gateway));
-    }
-    w.option(opt::kClasslessRoute, r.out);
-  }
-  if (o.message) {
-    std::vector<uint8_t> v = strBytes(*o.message);
-    if (v.empty() || !printable(v)) return invalid("message option must be printable ASCII");
-    w.option(opt::kMessage, v);
-  }
-  w.u8(opt::kEnd);
-  if (w.out.size() < kMinSendSize) w.out.resize(kMinSendSize, 0);
-  if (w.out.size() > kMaxMessageSize)
-    return fail(ErrorCode::kLimit,
-                "DHCP message would exceed " + std::to_string(kMaxMessageSize) + " bytes");
-  return w.out;
 }
 
 }  // namespace rempart::netconfig::dhcp

@@ -7,6 +7,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "common/netlink_socket.hpp"
+
 namespace rempart::netconfig::dhcp {
 
 namespace asio = boost::asio;
@@ -109,45 +111,47 @@ void ClientRunner::waitTimer() {
 
 void ClientRunner::waitRaw() {
   std::weak_ptr<bool> alive = alive_;
-  auto* view = raw_io_.get();
-  view->async_wait(
-      asio::posix::descriptor_base::wait_read, [this, alive, view](boost::system::error_code ec) {
-        if (ec || !alive.lock() || !*alive.lock()) return;
-        while (raw_io_.get() == view) {
-          std::string dropped;
-          auto packet = raw_->receive(&dropped);
-          if (!packet) {
-            handler_({Event::Kind::kError, std::nullopt, packet.error().message()});
-            break;
-          }
-          if (!*packet) {
-            if (dropped.empty()) break;  // drained
-            handler_({Event::Kind::kRejected, std::nullopt, "frame dropped: " + dropped});
-            continue;
-          }
-          deliver(client_->onPacket(**packet));
-        }
-        if (raw_io_.get() == view) waitRaw();  // a listen switch re-armed the new socket itself
-      });
+  uint64_t generation = raw_generation_;
+  raw_io_->async_wait(asio::posix::descriptor_base::wait_read, [this, alive, generation](
+                                                                   boost::system::error_code ec) {
+    if (ec || !alive.lock() || !*alive.lock()) return;
+    while (raw_io_ && raw_generation_ == generation) {
+      std::string dropped;
+      auto packet = raw_->receive(&dropped);
+      if (!packet) {
+        handler_({Event::Kind::kError, std::nullopt, packet.error().message()});
+        break;
+      }
+      if (!*packet) {
+        if (dropped.empty()) break;  // drained
+        if (dropped != "outgoing copy")
+          handler_({Event::Kind::kRejected, std::nullopt, "frame dropped: " + dropped});
+        continue;
+      }
+      deliver(client_->onPacket(**packet));
+    }
+    if (raw_io_ && raw_generation_ == generation)
+      waitRaw();  // a listen switch re-armed the new socket itself
+  });
 }
 
 void ClientRunner::waitUdp() {
   std::weak_ptr<bool> alive = alive_;
-  auto* view = udp_io_.get();
-  view->async_wait(asio::posix::descriptor_base::wait_read,
-                   [this, alive, view](boost::system::error_code ec) {
-                     if (ec || !alive.lock() || !*alive.lock()) return;
-                     while (udp_io_.get() == view) {
-                       auto packet = udp_->receive();
-                       if (!packet) {
-                         handler_({Event::Kind::kError, std::nullopt, packet.error().message()});
-                         break;
-                       }
-                       if (!*packet) break;
-                       deliver(client_->onPacket(**packet));
-                     }
-                     if (udp_io_.get() == view) waitUdp();
-                   });
+  uint64_t generation = udp_generation_;
+  udp_io_->async_wait(asio::posix::descriptor_base::wait_read,
+                      [this, alive, generation](boost::system::error_code ec) {
+                        if (ec || !alive.lock() || !*alive.lock()) return;
+                        while (udp_io_ && udp_generation_ == generation) {
+                          auto packet = udp_->receive();
+                          if (!packet) {
+                            handler_({Event::Kind::kError, std::nullopt, packet.error().message()});
+                            break;
+                          }
+                          if (!*packet) break;
+                          deliver(client_->onPacket(**packet));
+                        }
+                        if (udp_io_ && udp_generation_ == generation) waitUdp();
+                      });
 }
 
 Result<void> ClientRunner::listen(Listen mode) {
@@ -162,6 +166,7 @@ Result<void> ClientRunner::listen(Listen mode) {
       if (!raw) return unexpected<Error>(raw.error());
       raw_.emplace(std::move(*raw));
       raw_io_ = std::make_unique<asio::posix::stream_descriptor>(io_, raw_->fd());
+      ++raw_generation_;
       waitRaw();
     }
     return {};
@@ -176,6 +181,7 @@ Result<void> ClientRunner::listen(Listen mode) {
     if (!udp) return unexpected<Error>(udp.error());
     udp_.emplace(std::move(*udp));
     udp_io_ = std::make_unique<asio::posix::stream_descriptor>(io_, udp_->fd());
+    ++udp_generation_;
     waitUdp();
   }
   return {};

@@ -8,44 +8,16 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cstring>
-#include <thread>
 
+#include "common/netlink_socket.hpp"
 #include "netconfig/dhcp/frame.hpp"
 #include "netconfig/dhcp/packet.hpp"
 
 namespace rempart::netconfig::dhcp {
-
-Result<UniqueFd> socketInNetns(int netns_fd, int domain, int type, int protocol) {
-  type |= SOCK_CLOEXEC | SOCK_NONBLOCK;
-  if (netns_fd < 0) {
-    int fd = ::socket(domain, type, protocol);
-    if (fd < 0) return failErrno("creating socket");
-    return UniqueFd(fd);
-  }
-  // setns() affects only the calling thread; doing it on a throwaway thread keeps every other
-  // thread, including the caller, in its own namespace.
-  int fd = -1, err = 0;
-  const char* step = "";
-  std::thread([&] {
-    if (::setns(netns_fd, CLONE_NEWNET) != 0) {
-      err = errno;
-      step = "entering network namespace";
-      return;
-    }
-    fd = ::socket(domain, type, protocol);
-    if (fd < 0) {
-      err = errno;
-      step = "creating socket in network namespace";
-    }
-  }).join();
-  if (fd < 0) return failErrno(err, step);
-  return UniqueFd(fd);
-}
 
 Result<InterfaceInfo> interfaceInfo(int sock, const std::string& name) {
   if (name.empty() || name.size() >= IFNAMSIZ)
@@ -66,9 +38,11 @@ Result<InterfaceInfo> interfaceInfo(int sock, const std::string& name) {
 }
 
 Result<RawDhcpSocket> RawDhcpSocket::open(int netns_fd, int ifindex) {
-  auto fd = socketInNetns(netns_fd, AF_PACKET, SOCK_DGRAM, htons(ETH_P_IP));
+  auto fd = socketInNetns(netns_fd, AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   if (!fd) return unexpected<Error>(fd.error().wrap("opening DHCP packet socket"));
-  // The kernel hands SOCK_DGRAM filters the frame from the IP header on. Accept only unfragmented
+  // Protocol 0 receives nothing until bind(): no frame from another interface can queue up
+  // before the filter is attached. The kernel hands SOCK_DGRAM filters the frame from the IP
+  // header on. Accept only unfragmented
   // IPv4/UDP to port 68; everything else never reaches user space.
   sock_filter code[] = {
       BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),  // protocol
@@ -128,7 +102,10 @@ Result<std::optional<std::vector<uint8_t>>> RawDhcpSocket::receive(std::string* 
     if (errno == EAGAIN || errno == EINTR) return std::optional<std::vector<uint8_t>>{};
     return failErrno("receiving on DHCP packet socket");
   }
-  if (from.sll_pkttype == PACKET_OUTGOING) return std::optional<std::vector<uint8_t>>{};
+  if (from.sll_pkttype == PACKET_OUTGOING) {
+    if (dropped) *dropped = "outgoing copy";
+    return std::optional<std::vector<uint8_t>>{};
+  }
   if (msg.msg_flags & MSG_TRUNC) {
     if (dropped) *dropped = "oversized frame";
     return std::optional<std::vector<uint8_t>>{};
@@ -151,7 +128,7 @@ Result<std::optional<std::vector<uint8_t>>> RawDhcpSocket::receive(std::string* 
 }
 
 Result<UdpDhcpSocket> UdpDhcpSocket::open(int netns_fd, const std::string& interface) {
-  auto fd = socketInNetns(netns_fd, AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+  auto fd = socketInNetns(netns_fd, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, IPPROTO_UDP);
   if (!fd) return unexpected<Error>(fd.error().wrap("opening DHCP UDP socket"));
   int one = 1;
   if (::setsockopt(fd->get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)

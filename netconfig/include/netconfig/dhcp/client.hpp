@@ -3,6 +3,12 @@
 // do as Events (apply a lease, remove an address, log a rejected packet). A driver feeds it
 // received payloads and calls onTimer() when deadline() is reached. Single-threaded: every call
 // must come from the thread that owns the client.
+//
+// Reply checks: op BOOTREPLY, htype 1/hlen 6, chaddr = our MAC, xid = the current transaction,
+// a message type; then per state. REQUESTING and RENEWING accept an ACK or NAK only from the
+// selected (leasing) server; REBOOTING and REBINDING broadcast to no particular server, so any
+// server's answer counts there. Everything received in INIT and BOUND is ignored, FORCERENEW
+// (unauthenticated, CVE-2020-13529) always. An ACK's yiaddr must be the address asked for.
 #pragma once
 
 #include <array>

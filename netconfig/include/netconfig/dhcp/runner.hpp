@@ -78,6 +78,7 @@ class ClientRunner final : private Transport {
   UniqueFd timer_fd_;
   // Asio views of the fds above; each is release()d before its fd closes (never double-closed).
   std::unique_ptr<boost::asio::posix::stream_descriptor> raw_io_, udp_io_, timer_io_;
+  uint64_t raw_generation_ = 0, udp_generation_ = 0;  // bumped on every reopen
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

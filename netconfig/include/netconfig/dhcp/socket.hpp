@@ -1,7 +1,8 @@
 // The DHCP client's sockets, created inside a given network namespace without moving the
-// calling thread: a packet socket (AF_PACKET/SOCK_DGRAM, BPF filter for UDP port 68,
-// PACKET_AUXDATA for TP_STATUS_CSUMNOTREADY) used until an address is bound, and a UDP socket
-// bound to the interface for unicast RENEW. All fds are CLOEXEC and non-blocking. Any thread.
+// calling thread (common/netlink_socket.hpp socketInNetns): a packet socket (AF_PACKET/SOCK_DGRAM,
+// BPF filter for UDP port 68, PACKET_AUXDATA for TP_STATUS_CSUMNOTREADY) used until an address is
+// bound, and a UDP socket bound to the interface for unicast RENEW. All fds are CLOEXEC and
+// non-blocking. Any thread.
 #pragma once
 
 #include <array>
@@ -15,11 +16,6 @@
 #include "common/unique_fd.hpp"
 
 namespace rempart::netconfig::dhcp {
-
-// Creates socket(domain, type, protocol) inside the network namespace `netns_fd` (an fd of
-// /proc/PID/ns/net or /run/netns/NAME; -1 means the caller's namespace). A short-lived helper
-// thread enters the namespace, so the calling thread's namespace never changes.
-[[nodiscard]] Result<UniqueFd> socketInNetns(int netns_fd, int domain, int type, int protocol);
 
 struct InterfaceInfo {
   int ifindex = 0;
@@ -35,8 +31,8 @@ class RawDhcpSocket {
   int fd() const { return fd_.get(); }
   // Broadcasts a DHCP payload from `source`:68 to 255.255.255.255:67 (Ethernet broadcast).
   Result<void> sendBroadcast(std::span<const uint8_t> payload, const IpAddress& source);
-  // Reads one datagram. nullopt: nothing (more) to read, or a frame that is not ours (bad
-  // checksum, outgoing copy...), which `dropped` then describes.
+  // Reads one datagram. nullopt with `dropped` empty: nothing more to read; nullopt with
+  // `dropped` set: a frame was skipped (bad checksum, "outgoing copy"...), read again.
   Result<std::optional<std::vector<uint8_t>>> receive(std::string* dropped);
 
  private:
