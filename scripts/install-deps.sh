@@ -11,7 +11,7 @@ packages=(
   # runtime and integration tests
   charon-systemd strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
   nftables iproute2 openssh-server openssh-client dnsmasq iperf3 tcpdump dhcpcd5
-  procps psmisc jq python3 iputils-ping netcat-openbsd
+  procps psmisc jq python3 iputils-ping netcat-openbsd openssl
   # image
   squashfs-tools cryptsetup-bin
 )
