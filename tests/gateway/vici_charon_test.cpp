@@ -9,6 +9,7 @@
 #include "charon_fixture.hpp"
 #include "gateway/vici/client.hpp"
 #include "gateway/vici/conn_builder.hpp"
+#include "gateway/vici/events.hpp"
 #include "vici_test_util.hpp"
 
 using namespace rempart;
@@ -181,12 +182,22 @@ TEST_CASE("vici client brings a PSK tunnel up between two charons and tears it d
   Charon charon_a(na, dir_a.path());
   Charon charon_b(nb, dir_b.path());
   boost::asio::io_context io;
-  Client ca(io, ClientOptions{.socket_path = charon_a.socketPath()});
+  Client ca(io, ClientOptions{.socket_path = charon_a.socketPath(),
+                              .extra_events = {"ike-rekey", "child-rekey", "log"}});
   Client cb(io, ClientOptions{.socket_path = charon_b.socketPath()});
   REQUIRE(await<void>(io, [&](auto h) { ca.connect(h); }));
   REQUIRE(await<void>(io, [&](auto h) { cb.connect(h); }));
-  std::vector<Event> events_a;
-  ca.setEventHandler([&](const Event& e) { events_a.push_back(e); });
+  bool saw_child_up = false, saw_ike_down = false, saw_log = false;
+  std::vector<std::string> malformed;
+  TypedEventHandlers typed{
+      .ike_updown = [&](const UpdownEvent& u) { saw_ike_down |= !u.up && u.ike.name == "gw"; },
+      .child_updown = [&](const UpdownEvent& u) { saw_child_up |= u.up && u.ike.name == "gw"; },
+      .ike_rekey = nullptr,
+      .child_rekey = nullptr,
+      .log = [&](const LogEvent& l) { saw_log |= l.ike_name == "gw" && !l.message.empty(); },
+      .malformed = [&](const Error& e) { malformed.push_back(e.context); },
+  };
+  ca.setEventHandler([&](const Event& e) { dispatchEvent(e, typed); });
 
   for (bool is_a : {true, false}) {
     Client& c = is_a ? ca : cb;
@@ -245,16 +256,11 @@ TEST_CASE("vici client brings a PSK tunnel up between two charons and tears it d
   sas = await<std::vector<IkeSa>>(io, [&](auto h) { ca.listSas({}, h); });
   REQUIRE(sas);
   CHECK(sas->empty());
-  // The events the tunnel produced reached the handler.
-  bool saw_child_up = false, saw_ike_down = false;
-  for (const auto& e : events_a) {
-    auto u = parseUpdownEvent(e.message);
-    if (!u) continue;
-    saw_child_up |= e.name == "child-updown" && u->up;
-    saw_ike_down |= e.name == "ike-updown" && !u->up;
-  }
+  // The events the tunnel produced reached the handler, typed.
   CHECK(saw_child_up);
   CHECK(saw_ike_down);
+  CHECK(saw_log);
+  CHECK(malformed.empty());
   // Nothing left to terminate.
   terminated = await<unsigned>(io, [&](auto h) { ca.terminate("gw", 5s, h); });
   REQUIRE(terminated);
