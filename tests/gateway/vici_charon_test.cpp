@@ -189,11 +189,12 @@ TEST_CASE("vici client brings a PSK tunnel up between two charons and tears it d
   REQUIRE(await<void>(io, [&](auto h) { cb.connect(h); }));
   bool saw_child_up = false, saw_ike_down = false, saw_log = false;
   std::vector<std::string> malformed;
+  std::vector<RekeyEvent> ike_rekeys, child_rekeys;
   TypedEventHandlers typed{
       .ike_updown = [&](const UpdownEvent& u) { saw_ike_down |= !u.up && u.ike.name == "gw"; },
       .child_updown = [&](const UpdownEvent& u) { saw_child_up |= u.up && u.ike.name == "gw"; },
-      .ike_rekey = nullptr,
-      .child_rekey = nullptr,
+      .ike_rekey = [&](const RekeyEvent& r) { ike_rekeys.push_back(r); },
+      .child_rekey = [&](const RekeyEvent& r) { child_rekeys.push_back(r); },
       .log = [&](const LogEvent& l) { saw_log |= l.ike_name == "gw" && !l.message.empty(); },
       .malformed = [&](const Error& e) { malformed.push_back(e.context); },
   };
@@ -249,6 +250,29 @@ TEST_CASE("vici client brings a PSK tunnel up between two charons and tears it d
   auto again = await<ChildSa>(io, [&](auto h) { ca.initiate("gw", "gw", 5s, h); });
   REQUIRE(again);
   CHECK(again->spi_in == c.spi_in);
+
+  // Rekeys: the child gets new SPIs, the IKE_SA a new unique id; the events say old -> new.
+  REQUIRE(await<void>(io, [&](auto h) {
+    ca.command("rekey", Section{}.set("child", "gw"), [h](Result<Reply> r) {
+      h(r ? checkSuccess("rekey", r->response) : unexpected<Error>(r.error()));
+    });
+  }));
+  REQUIRE(runUntil(
+      io, [&] { return !child_rekeys.empty(); }, 15s));
+  REQUIRE(child_rekeys[0].old_sa.children.size() == 1);
+  CHECK(child_rekeys[0].old_sa.children[0].spi_in == c.spi_in);
+  CHECK(child_rekeys[0].new_sa.children[0].spi_in != c.spi_in);
+  CHECK(child_rekeys[0].new_sa.children[0].state == "INSTALLED");
+  REQUIRE(await<void>(io, [&](auto h) {
+    ca.command("rekey", Section{}.set("ike", "gw"), [h](Result<Reply> r) {
+      h(r ? checkSuccess("rekey", r->response) : unexpected<Error>(r.error()));
+    });
+  }));
+  REQUIRE(runUntil(
+      io, [&] { return !ike_rekeys.empty(); }, 15s));
+  CHECK(ike_rekeys[0].old_sa.uniqueid == ike.uniqueid);
+  CHECK(ike_rekeys[0].new_sa.uniqueid != ike.uniqueid);
+  CHECK(ike_rekeys[0].new_sa.state == "ESTABLISHED");
 
   auto terminated = await<unsigned>(io, [&](auto h) { ca.terminate("gw", 10s, h); });
   REQUIRE(terminated);
