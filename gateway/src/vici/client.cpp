@@ -83,8 +83,10 @@ void Client::connect(Handler<void> done) {
               }
               if (!ev) return fail_connect(ev.error().wrap("event connection"));
               events_ = *ev;
-              auto died = [this, alive](const Error& e) {
-                if (!alive.expired()) onConnectionDied(e);
+              // The close handler is posted: by the time it runs the owner may have
+              // reconnected (from a failed call's handler), and the new pair must survive.
+              auto died = [this, alive, epoch](const Error& e) {
+                if (!alive.expired() && epoch == epoch_) onConnectionDied(e);
               };
               cmd_->setCloseHandler(died);
               events_->setCloseHandler(died);
