@@ -157,9 +157,20 @@ TEST_CASE("vici client drives a real charon: version, stats, conns, shared secre
   // charon restarting: the client notices, and a reconnect finds an empty daemon.
   std::optional<Error> lost;
   client.setDisconnectHandler([&](const Error& e) { lost = e; });
+  REQUIRE(await<void>(io, [&](auto h) { client.loadConn(*conn, h); }));
   charon.stop();
   REQUIRE(runUntil(io, [&] { return lost.has_value(); }));
   CHECK_FALSE(client.connected());
+  CHECK_FALSE(await<VersionInfo>(io, [&](auto h) { client.version(h); }));
+  Charon restarted(ns, dir.path());
+  REQUIRE(await<void>(io, [&](auto h) { client.connect(h); }));
+  conns = await<std::vector<std::string>>(io, [&](auto h) { client.getConns(h); });
+  REQUIRE(conns);
+  CHECK(conns->empty());  // VICI state lives in memory only: push everything again
+  REQUIRE(await<void>(io, [&](auto h) { client.loadConn(*conn, h); }));
+  conns = await<std::vector<std::string>>(io, [&](auto h) { client.getConns(h); });
+  REQUIRE(conns);
+  CHECK(*conns == std::vector<std::string>{"gw"});
 }
 
 TEST_CASE("vici client brings a PSK tunnel up between two charons and tears it down",
