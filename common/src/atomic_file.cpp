@@ -55,7 +55,8 @@ Result<std::string> readFile(const std::filesystem::path& path, size_t max_bytes
   if (!fd) return failErrno("opening " + path.string());
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return failErrno("stat " + path.string());
-  if (!S_ISREG(st.st_mode)) return fail(ErrorCode::kInvalidInput, path.string() + " is not a regular file");
+  if (!S_ISREG(st.st_mode))
+    return fail(ErrorCode::kInvalidInput, path.string() + " is not a regular file");
   std::string out;
   char buf[65536];
   for (;;) {

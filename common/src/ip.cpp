@@ -89,8 +89,12 @@ bool IpPrefix::contains(const IpPrefix& p) const {
   return p.family() == family() && p.length >= length && contains(p.address);
 }
 
-bool IpPrefix::overlaps(const IpPrefix& p) const { return contains(p) || p.contains(*this); }
+bool IpPrefix::overlaps(const IpPrefix& p) const {
+  return contains(p) || p.contains(*this);
+}
 
-std::string IpPrefix::str() const { return address.str() + "/" + std::to_string(length); }
+std::string IpPrefix::str() const {
+  return address.str() + "/" + std::to_string(length);
+}
 
 }  // namespace rempart

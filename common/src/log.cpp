@@ -30,11 +30,16 @@ bool stderrIsJournal() {
 
 std::string_view levelName(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kNotice: return "notice";
-    case Level::kWarning: return "warning";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kNotice:
+      return "notice";
+    case Level::kWarning:
+      return "warning";
+    case Level::kError:
+      return "error";
   }
   return "?";
 }
@@ -42,7 +47,8 @@ std::string_view levelName(Level level) {
 void appendEscaped(std::string& out, std::string_view value) {
   bool quote = value.empty();
   for (char c : value) {
-    if (c == ' ' || c == '"' || c == '=' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) quote = true;
+    if (c == ' ' || c == '"' || c == '=' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      quote = true;
   }
   if (!quote) {
     out += value;
@@ -69,9 +75,12 @@ void appendEscaped(std::string& out, std::string_view value) {
 std::string journalFieldName(std::string_view key) {
   std::string out;
   for (char c : key) {
-    if (c >= 'a' && c <= 'z') out += static_cast<char>(c - 'a' + 'A');
-    else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) out += c;
-    else out += '_';
+    if (c >= 'a' && c <= 'z')
+      out += static_cast<char>(c - 'a' + 'A');
+    else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+      out += c;
+    else
+      out += '_';
   }
   if (out.empty() || out[0] == '_' || (out[0] >= '0' && out[0] <= '9')) out.insert(0, "F");
   return out;

@@ -7,16 +7,26 @@ namespace rempart {
 
 std::string_view errorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidInput: return "invalid input";
-    case ErrorCode::kNotFound: return "not found";
-    case ErrorCode::kExists: return "exists";
-    case ErrorCode::kLimit: return "limit reached";
-    case ErrorCode::kSystem: return "system error";
-    case ErrorCode::kKernel: return "kernel error";
-    case ErrorCode::kProtocol: return "protocol error";
-    case ErrorCode::kTimeout: return "timeout";
-    case ErrorCode::kConflict: return "conflict";
-    case ErrorCode::kDenied: return "denied";
+    case ErrorCode::kInvalidInput:
+      return "invalid input";
+    case ErrorCode::kNotFound:
+      return "not found";
+    case ErrorCode::kExists:
+      return "exists";
+    case ErrorCode::kLimit:
+      return "limit reached";
+    case ErrorCode::kSystem:
+      return "system error";
+    case ErrorCode::kKernel:
+      return "kernel error";
+    case ErrorCode::kProtocol:
+      return "protocol error";
+    case ErrorCode::kTimeout:
+      return "timeout";
+    case ErrorCode::kConflict:
+      return "conflict";
+    case ErrorCode::kDenied:
+      return "denied";
   }
   return "unknown error";
 }

@@ -61,8 +61,8 @@ std::string summarizeConfig(const Config& c) {
   }
   o << "  " << c.levels.size() << (c.levels.size() == 1 ? " level\n" : " levels\n");
   for (const auto& l : c.levels) {
-    o << "  level " << l.name << ": public " << l.public_address.str() << ", id "
-      << l.identity.id << ", " << l.credentials.size() << " credential(s)\n";
+    o << "  level " << l.name << ": public " << l.public_address.str() << ", id " << l.identity.id
+      << ", " << l.credentials.size() << " credential(s)\n";
     for (const auto& lan : l.lans) {
       o << "    lan " << lan.interface << ": " << join(lan.addresses);
       if (lan.mtu) o << ", mtu " << *lan.mtu;
@@ -78,8 +78,8 @@ std::string summarizeConfig(const Config& c) {
       o << "    group " << g.name << ": " << g.prefixes.size() << " prefix(es)\n";
     for (const auto& r : l.firewall.allow) o << "    allow " << describe(r) << "\n";
   }
-  o << "  roles: admin " << join(c.roles.admin) << "; audit " << join(c.roles.audit)
-    << "; update " << join(c.roles.update) << "\n";
+  o << "  roles: admin " << join(c.roles.admin) << "; audit " << join(c.roles.audit) << "; update "
+    << join(c.roles.update) << "\n";
   return o.str();
 }
 

@@ -1,10 +1,10 @@
+#include "common/atomic_file.hpp"
+
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-
-#include "common/atomic_file.hpp"
 
 using namespace rempart;
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
+#include "common/result.hpp"
+
 #include <catch2/catch.hpp>
 #include <cerrno>
-
-#include "common/result.hpp"
 
 using namespace rempart;
 

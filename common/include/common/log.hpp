@@ -23,11 +23,21 @@ void configure(Sink sink, Level min_level = Level::kInfo);
 
 void write(Level level, std::string_view message, std::initializer_list<Field> fields = {});
 
-inline void debug(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::kDebug, m, f); }
-inline void info(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::kInfo, m, f); }
-inline void notice(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::kNotice, m, f); }
-inline void warning(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::kWarning, m, f); }
-inline void error(std::string_view m, std::initializer_list<Field> f = {}) { write(Level::kError, m, f); }
+inline void debug(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::kDebug, m, f);
+}
+inline void info(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::kInfo, m, f);
+}
+inline void notice(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::kNotice, m, f);
+}
+inline void warning(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::kWarning, m, f);
+}
+inline void error(std::string_view m, std::initializer_list<Field> f = {}) {
+  write(Level::kError, m, f);
+}
 
 // Formats one record as the stderr sink does; values with spaces or quotes are quoted, and
 // control characters escaped, so that untrusted text cannot forge a second record.

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <tl/expected.hpp>
+#include <type_traits>
 #include <utility>
 
 namespace rempart {
@@ -52,6 +53,14 @@ inline unexpected<Error> failErrno(int errnum, std::string context) {
   return unexpected<Error>(Error{ErrorCode::kSystem, errnum, std::move(context), {}});
 }
 
+namespace detail {
+template <typename T>
+T tryValue(Result<T>&& r) {
+  return std::move(r).value();
+}
+inline void tryValue(Result<void>&&) {}
+}  // namespace detail
+
 }  // namespace rempart
 
 // TRY(expr): evaluates a Result; on error returns it from the enclosing function, otherwise
@@ -59,9 +68,9 @@ inline unexpected<Error> failErrno(int errnum, std::string context) {
 #define REMPART_CONCAT_INNER(a, b) a##b
 #define REMPART_CONCAT(a, b) REMPART_CONCAT_INNER(a, b)
 #define TRY(expr) TRY_IMPL(REMPART_CONCAT(try_result_, __COUNTER__), expr)
-#define TRY_IMPL(var, expr)                                               \
-  ({                                                                      \
-    auto&& var = (expr);                                                  \
-    if (!var) return ::tl::unexpected<::rempart::Error>(std::move(var).error()); \
-    std::move(var).value();                                               \
+#define TRY_IMPL(var, expr)                                                                   \
+  ({                                                                                          \
+    ::rempart::Result<typename std::remove_cvref_t<decltype(expr)>::value_type> var = (expr); \
+    if (!var) return ::tl::unexpected<::rempart::Error>(std::move(var).error());              \
+    ::rempart::detail::tryValue(std::move(var));                                              \
   })

@@ -20,47 +20,68 @@ const Level* Config::findLevel(std::string_view wanted) const {
   return nullptr;
 }
 
-std::string_view toString(Dataplane d) { return d == Dataplane::kKernel ? "kernel" : "libipsec"; }
+std::string_view toString(Dataplane d) {
+  return d == Dataplane::kKernel ? "kernel" : "libipsec";
+}
 
 std::string_view toString(CredentialType t) {
   switch (t) {
-    case CredentialType::kPsk: return "psk";
-    case CredentialType::kPrivateKey: return "private_key";
-    case CredentialType::kCertificate: return "certificate";
-    case CredentialType::kCa: return "ca";
+    case CredentialType::kPsk:
+      return "psk";
+    case CredentialType::kPrivateKey:
+      return "private_key";
+    case CredentialType::kCertificate:
+      return "certificate";
+    case CredentialType::kCa:
+      return "ca";
   }
   return "?";
 }
 
-std::string_view toString(AuthMethod a) { return a == AuthMethod::kPsk ? "psk" : "pubkey"; }
+std::string_view toString(AuthMethod a) {
+  return a == AuthMethod::kPsk ? "psk" : "pubkey";
+}
 
 std::string_view toString(StartMode s) {
   switch (s) {
-    case StartMode::kAlways: return "always";
-    case StartMode::kOnDemand: return "on-demand";
-    case StartMode::kPassive: return "passive";
+    case StartMode::kAlways:
+      return "always";
+    case StartMode::kOnDemand:
+      return "on-demand";
+    case StartMode::kPassive:
+      return "passive";
   }
   return "?";
 }
 
-std::string_view toString(Direction d) { return d == Direction::kOutbound ? "outbound" : "inbound"; }
+std::string_view toString(Direction d) {
+  return d == Direction::kOutbound ? "outbound" : "inbound";
+}
 
 std::string_view toString(Protocol p) {
   switch (p) {
-    case Protocol::kAny: return "any";
-    case Protocol::kTcp: return "tcp";
-    case Protocol::kUdp: return "udp";
-    case Protocol::kIcmp: return "icmp";
-    case Protocol::kIcmpv6: return "icmpv6";
+    case Protocol::kAny:
+      return "any";
+    case Protocol::kTcp:
+      return "tcp";
+    case Protocol::kUdp:
+      return "udp";
+    case Protocol::kIcmp:
+      return "icmp";
+    case Protocol::kIcmpv6:
+      return "icmpv6";
   }
   return "?";
 }
 
 std::string_view toString(Role r) {
   switch (r) {
-    case Role::kAdmin: return "admin";
-    case Role::kAudit: return "audit";
-    case Role::kUpdate: return "update";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kAudit:
+      return "audit";
+    case Role::kUpdate:
+      return "update";
   }
   return "?";
 }

@@ -1,6 +1,9 @@
-// `rempart`: the operator's CLI. Today it validates configuration files; later issues add the
-// show, config, keys, log and update commands, spoken to rempartd over its control socket.
+// `rempart`: the operator's CLI. `validate` runs locally; every other command is forwarded as
+// words (never through a shell) to rempartd over its control socket, which authorizes it by the
+// caller's uid. The CLI holds no privilege of its own.
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -8,14 +11,19 @@
 
 #include "common/atomic_file.hpp"
 #include "common/config/parse.hpp"
+#include "gateway/audit/log_command.hpp"
+#include "gateway/cli_client.hpp"
 #include "gateway/config_summary.hpp"
 
 namespace {
 
 constexpr std::string_view kUsage =
     "usage: rempart validate [--summary] FILE...\n"
+    "       rempart [--socket PATH] COMMAND...   (run 'rempart help' for the commands of your role)\n"
     "  Checks each configuration file and prints every problem as FILE:LINE:COL: path: message.\n"
-    "  Exits 0 when all files are valid, 1 when one is not, 2 on a usage error.\n";
+    "  Exits 0 when all files are valid, 1 when one is not, 2 on a usage error.\n"
+    "       rempart log verify [--partial] [--head HASH] [FILE...|DIR|-]\n"
+    "  Checks the hash chain of audit logs (see `rempart log help`).\n";
 
 int usageError(std::string_view what) {
   std::cerr << "rempart: " << what << "\n" << kUsage;
@@ -26,14 +34,18 @@ int validate(const std::vector<std::string_view>& args) {
   bool summary = false;
   std::vector<std::string> files;
   for (auto a : args) {
-    if (a == "--summary") summary = true;
-    else if (a.starts_with("-") && a != "-") return usageError("unknown option '" + std::string(a) + "'");
-    else files.emplace_back(a);
+    if (a == "--summary")
+      summary = true;
+    else if (a.starts_with("-") && a != "-")
+      return usageError("unknown option '" + std::string(a) + "'");
+    else
+      files.emplace_back(a);
   }
   if (files.empty()) return usageError("validate needs at least one FILE");
   int rc = 0;
   for (const auto& file : files) {
-    auto text = rempart::readFile(file == "-" ? "/dev/stdin" : file, rempart::config::kMaxConfigBytes);
+    auto text =
+        rempart::readFile(file == "-" ? "/dev/stdin" : file, rempart::config::kMaxConfigBytes);
     if (!text) {
       std::cerr << file << ": " << text.error().message() << "\n";
       rc = 1;
@@ -51,15 +63,56 @@ int validate(const std::vector<std::string_view>& args) {
   return rc;
 }
 
+// Commands whose input comes from standard input (a candidate config, a key, a certificate).
+bool readsStdin(const std::vector<std::string_view>& words) {
+  auto is = [&](std::string_view a, std::string_view b) {
+    return words.size() >= 2 && words[0] == a && words[1] == b;
+  };
+  return is("config", "load") || is("keys", "import-psk") || is("keys", "import-cert") ||
+         is("users", "add-key");
+}
+
+int forward(const std::filesystem::path& socket, const std::vector<std::string_view>& words) {
+  rempart::gateway::ControlRequest request;
+  for (auto w : words) request.words.emplace_back(w);
+  if (readsStdin(words)) {
+    auto input = rempart::readFile("/dev/stdin", rempart::gateway::kMaxRequestBytes / 2);
+    if (!input) {
+      std::cerr << "rempart: reading standard input: " << input.error().message() << "\n";
+      return 1;
+    }
+    request.input = std::move(*input);
+  }
+  auto response = rempart::gateway::callDaemon(socket, request);
+  if (!response) {
+    std::cerr << "rempart: " << response.error().message() << "\n";
+    return 1;
+  }
+  std::cout << response->out << std::flush;
+  std::cerr << response->err << std::flush;
+  return response->exit_status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty()) return usageError("no command given");
   if (args[0] == "validate") return validate({args.begin() + 1, args.end()});
-  if (args[0] == "help" || args[0] == "--help") {
+  if (args[0] == "log") {
+    return rempart::gateway::audit::runLogCommand({args.begin() + 1, args.end()}, std::cout,
+                                                  std::cerr);
+  }
+  if (args[0] == "--help") {
     std::cout << kUsage;
     return 0;
   }
-  return usageError("unknown command '" + std::string(args[0]) + "'");
+  std::filesystem::path socket = rempart::gateway::kDefaultControlSocket;
+  if (const char* env = std::getenv("REMPART_CONTROL_SOCKET")) socket = env;
+  if (args[0] == "--socket") {
+    if (args.size() < 3) return usageError("--socket needs a PATH and a command");
+    socket = std::string(args[1]);
+    args.erase(args.begin(), args.begin() + 2);
+  }
+  return forward(socket, args);
 }

@@ -25,6 +25,8 @@ inline constexpr size_t kMaxProposals = 16;
 inline constexpr size_t kMaxCredentialsPerLevel = 4096;
 inline constexpr size_t kMaxRulesPerLevel = 10000;
 inline constexpr size_t kMaxPortsPerRule = 64;
+// Prefixes plus group names in one rule's source or destination.
+inline constexpr size_t kMaxEntriesPerRuleSide = 64;
 inline constexpr size_t kMaxAddressGroupsPerLevel = 256;
 inline constexpr size_t kMaxPrefixesPerGroup = 131072;
 inline constexpr size_t kMaxAllowedSshSources = 256;
@@ -61,13 +63,13 @@ struct StaticIpv6 {
 struct DhcpOptions {
   // Never install classless static routes (option 121) or static routes (option 33):
   // the TunnelVision (CVE-2024-3661) switch.
-  bool ignore_classless_routes = false;
-  unsigned max_routes = 16;  // routes learned from DHCP are capped
+  bool ignore_classless_routes = true;  // safe default; the YAML may turn it off
+  unsigned max_routes = 16;             // routes learned from DHCP are capped
 };
 
 struct Uplink {
   std::string interface;
-  bool ipv4_dhcp = false;          // true: DHCPv4 client; false: `ipv4_static` is set
+  bool ipv4_dhcp = false;  // true: DHCPv4 client; false: `ipv4_static` is set
   std::optional<StaticIpv4> ipv4_static;
   DhcpOptions dhcp;
   std::optional<StaticIpv6> ipv6;
@@ -128,8 +130,8 @@ struct Tunnel {
   Location location;
 };
 
-inline const std::vector<std::string> kDefaultIkeProposals = {
-    "aes256gcm16-prfsha384-ecp384", "aes256gcm16-prfsha384-x25519"};
+inline const std::vector<std::string> kDefaultIkeProposals = {"aes256gcm16-prfsha384-ecp384",
+                                                              "aes256gcm16-prfsha384-x25519"};
 inline const std::vector<std::string> kDefaultEspProposals = {"aes256gcm16-ecp384",
                                                               "aes256gcm16-x25519"};
 

@@ -1,0 +1,51 @@
+// The control protocol between the `rempart` CLI and rempartd, over a Unix stream socket.
+// The CLI forwards its command words and standard input verbatim; rempartd authorizes the
+// request by the peer's uid (SO_PEERCRED), runs it and returns exit status and output. Words are
+// never given to a shell. One request and one response per connection.
+//
+// Framing: a 32-bit big-endian payload length, then the payload.
+//   request  = u32 word count, then per word (u32 length, bytes), then (u32 length, stdin bytes)
+//   response = u32 exit status, (u32 length, stdout bytes), (u32 length, stderr bytes)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace rempart::gateway {
+
+inline constexpr size_t kMaxRequestBytes = 1 << 20;    // words + stdin (a config fits easily)
+inline constexpr size_t kMaxResponseBytes = 64 << 20;  // a log export may be large
+inline constexpr size_t kMaxWords = 256;
+inline constexpr size_t kMaxWordBytes = 4096;
+
+struct ControlRequest {
+  std::vector<std::string> words;
+  std::string input;
+  bool operator==(const ControlRequest&) const = default;
+};
+
+struct ControlResponse {
+  int exit_status = 0;
+  std::string out;
+  std::string err;
+  bool operator==(const ControlResponse&) const = default;
+};
+
+// Encoders return the payload without the length prefix; frame() adds it.
+std::string encodeRequest(const ControlRequest& r);
+std::string encodeResponse(const ControlResponse& r);
+std::string frame(std::string_view payload);
+
+// Strict decoders: any truncation, trailing byte or cap overrun is a kProtocol error naming it.
+// Words must be valid UTF-8 without NUL or control characters (kInvalidInput otherwise).
+[[nodiscard]] Result<ControlRequest> decodeRequest(std::string_view payload);
+[[nodiscard]] Result<ControlResponse> decodeResponse(std::string_view payload);
+
+// True when `s` is well-formed UTF-8 (no overlongs, no surrogates).
+bool isValidUtf8(std::string_view s);
+
+}  // namespace rempart::gateway

@@ -1,0 +1,51 @@
+// rempartd's control socket: accepts CLI connections on a Unix stream socket, learns the peer's
+// uid from the kernel (SO_PEERCRED), decodes one request, hands it to the handler, writes the
+// response and closes. Runs on rempartd's io_context thread; the handler runs there too.
+// A slow or hostile client cannot block others: every connection has a deadline and size caps.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+
+#include "common/result.hpp"
+#include "gateway/control_protocol.hpp"
+
+namespace rempart::gateway {
+
+struct PeerCredentials {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+using ControlHandler =
+    std::function<ControlResponse(const ControlRequest&, const PeerCredentials&)>;
+
+class ControlServer {
+ public:
+  // Binds `path` (replacing a stale socket file), mode 0666: anyone may connect, and every
+  // request is authorized by uid in the handler. Fails if the path cannot be bound.
+  static Result<std::unique_ptr<ControlServer>> create(boost::asio::io_context& io,
+                                                       const std::filesystem::path& path,
+                                                       ControlHandler handler);
+  ~ControlServer();
+
+  static constexpr std::chrono::seconds kRequestDeadline{10};
+
+ private:
+  ControlServer(boost::asio::io_context& io, std::filesystem::path path, ControlHandler handler);
+  void accept();
+
+  boost::asio::io_context& io_;
+  std::filesystem::path path_;
+  ControlHandler handler_;
+  boost::asio::local::stream_protocol::acceptor acceptor_;
+};
+
+}  // namespace rempart::gateway

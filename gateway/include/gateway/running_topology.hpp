@@ -1,0 +1,51 @@
+// Makes a TopologyPlan true on the machine and undoes it: the level namespaces, the transit
+// veths, the LAN interfaces moved into their levels, forwarding sysctls, proxy neighbours for
+// the public addresses, and netconfig in every namespace. Idempotent: bringing up over an
+// existing topology (after a rempartd restart) adopts what is there. io_context thread only.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <vector>
+
+#include "common/config/model.hpp"
+#include "common/result.hpp"
+#include "common/unique_fd.hpp"
+#include "gateway/namespace_network.hpp"
+#include "gateway/topology.hpp"
+
+namespace rempart::gateway {
+
+class RunningTopology {
+ public:
+  // `core_netns_fd` is the namespace holding the uplink (rempartd's own, normally).
+  RunningTopology(boost::asio::io_context& io, const config::Config& config, TopologyPlan plan,
+                  UniqueFd core_netns_fd);
+  ~RunningTopology();
+
+  [[nodiscard]] Result<void> bringUp();
+  // Moves LAN interfaces back to the core, removes veths, proxy entries, our addresses and
+  // routes, and the level namespaces. Best effort: continues past errors and logs them.
+  void tearDown();
+
+  const TopologyPlan& plan() const { return plan_; }
+  int coreNetns() const { return core_fd_.get(); }
+  // The level's namespace fd, valid after bringUp().
+  int levelNetns(size_t index) const { return levels_.at(index).netns.get(); }
+  NamespaceNetwork& coreNetwork() { return *core_net_; }
+
+ private:
+  struct Level {
+    UniqueFd netns;
+    std::unique_ptr<NamespaceNetwork> network;
+  };
+
+  boost::asio::io_context& io_;
+  const config::Config& config_;
+  TopologyPlan plan_;
+  UniqueFd core_fd_;
+  std::unique_ptr<NamespaceNetwork> core_net_;
+  std::vector<Level> levels_;
+};
+
+}  // namespace rempart::gateway

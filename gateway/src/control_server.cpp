@@ -1,0 +1,117 @@
+#include "gateway/control_server.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+namespace rempart::gateway {
+
+namespace asio = boost::asio;
+using Stream = asio::local::stream_protocol;
+
+namespace {
+
+// One client connection: read the length, then the payload, answer, close. The deadline timer
+// closes the socket if the client stalls.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(asio::io_context& io, Stream::socket socket, const ControlHandler& handler)
+      : socket_(std::move(socket)), timer_(io), handler_(handler) {}
+
+  void start() {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return;
+    peer_ = PeerCredentials{cred.pid, cred.uid, cred.gid};
+    timer_.expires_after(ControlServer::kRequestDeadline);
+    timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->socket_.close();
+    });
+    asio::async_read(socket_, asio::buffer(header_),
+                     [self = shared_from_this()](auto ec, size_t) { self->onHeader(ec); });
+  }
+
+ private:
+  void onHeader(const boost::system::error_code& ec) {
+    if (ec) return finish();
+    uint32_t n = uint32_t{header_[0]} << 24 | uint32_t{header_[1]} << 16 |
+                 uint32_t{header_[2]} << 8 | uint32_t{header_[3]};
+    if (n > kMaxRequestBytes) {
+      return respond(ControlResponse{
+          2, "",
+          "rempart: request too large (limit " + std::to_string(kMaxRequestBytes) + " bytes)\n"});
+    }
+    payload_.resize(n);
+    asio::async_read(socket_, asio::buffer(payload_),
+                     [self = shared_from_this()](auto ec2, size_t) { self->onPayload(ec2); });
+  }
+
+  void onPayload(const boost::system::error_code& ec) {
+    if (ec) return finish();
+    auto request = decodeRequest(payload_);
+    if (!request)
+      return respond(ControlResponse{2, "", "rempart: " + request.error().message() + "\n"});
+    respond(handler_(*request, peer_));
+  }
+
+  void respond(const ControlResponse& r) {
+    reply_ = frame(encodeResponse(r));
+    asio::async_write(socket_, asio::buffer(reply_),
+                      [self = shared_from_this()](auto, size_t) { self->finish(); });
+  }
+
+  void finish() {
+    timer_.cancel();
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  Stream::socket socket_;
+  asio::steady_timer timer_;
+  ControlHandler handler_;
+  PeerCredentials peer_;
+  std::array<uint8_t, 4> header_{};
+  std::string payload_;
+  std::string reply_;
+};
+
+}  // namespace
+
+ControlServer::ControlServer(asio::io_context& io, std::filesystem::path path,
+                             ControlHandler handler)
+    : io_(io), path_(std::move(path)), handler_(std::move(handler)), acceptor_(io) {}
+
+ControlServer::~ControlServer() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  ::unlink(path_.c_str());
+}
+
+Result<std::unique_ptr<ControlServer>> ControlServer::create(asio::io_context& io,
+                                                             const std::filesystem::path& path,
+                                                             ControlHandler handler) {
+  std::unique_ptr<ControlServer> s(new ControlServer(io, path, std::move(handler)));
+  boost::system::error_code ec;
+  ::unlink(path.c_str());
+  s->acceptor_.open(Stream(), ec);
+  if (!ec) s->acceptor_.bind(Stream::endpoint(path.string()), ec);
+  if (!ec) s->acceptor_.listen(16, ec);
+  if (ec) return failErrno(ec.value(), "binding control socket " + path.string());
+  if (::chmod(path.c_str(), 0666) != 0) return failErrno("chmod " + path.string());
+  s->accept();
+  return s;
+}
+
+void ControlServer::accept() {
+  acceptor_.async_accept([this](const boost::system::error_code& ec, Stream::socket socket) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) std::make_shared<Session>(io_, std::move(socket), handler_)->start();
+    accept();
+  });
+}
+
+}  // namespace rempart::gateway

@@ -1,0 +1,91 @@
+// rempartd: turns one configuration into a running multi-level IPsec gateway and keeps it
+// running. One io_context thread owns everything; signals and timers are events on it.
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <iostream>
+#include <string_view>
+
+#include "common/log.hpp"
+#include "daemon.hpp"
+
+namespace {
+
+using namespace rempart;
+
+constexpr std::string_view kUsage =
+    "usage: rempartd --config FILE [--runtime-dir DIR] [--state-dir DIR] [--control-socket PATH]\n";
+
+int usage(std::string_view why) {
+  std::cerr << "rempartd: " << why << "\n" << kUsage;
+  return 2;
+}
+
+// Pets systemd's watchdog at half its interval, when systemd asked for one.
+void armWatchdog(boost::asio::steady_timer& timer, std::chrono::microseconds interval) {
+  timer.expires_after(interval / 2);
+  timer.async_wait([&timer, interval](const boost::system::error_code& ec) {
+    if (ec) return;
+    sd_notify(0, "WATCHDOG=1");
+    armWatchdog(timer, interval);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  log::configure(log::Sink::kAuto);
+  gateway::DaemonOptions options;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&](std::string_view name) -> const char* {
+      if (i + 1 >= argc) return nullptr;
+      (void)name;
+      return argv[++i];
+    };
+    const char* v = nullptr;
+    if (a == "--config" && (v = value(a)))
+      options.config_path = v;
+    else if (a == "--runtime-dir" && (v = value(a)))
+      options.paths.runtime_dir = v;
+    else if (a == "--state-dir" && (v = value(a)))
+      options.paths.state_dir = v;
+    else if (a == "--control-socket" && (v = value(a)))
+      options.control_socket = v;
+    else
+      return usage("unknown or incomplete argument '" + std::string(a) + "'");
+  }
+  if (options.config_path.empty()) return usage("--config is required");
+
+  boost::asio::io_context io;
+  auto daemon = gateway::Daemon::create(io, options);
+  if (!daemon) {
+    log::error("cannot start", {{"error", daemon.error().message()}});
+    return 1;
+  }
+  if (auto r = (*daemon)->start(); !r) {
+    log::error("cannot bring the gateway up", {{"error", r.error().message()}});
+    (*daemon)->stop();
+    return 1;
+  }
+
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    log::info("signal received, shutting down", {{"signal", std::to_string(signo)}});
+    sd_notify(0, "STOPPING=1");
+    (*daemon)->stop();
+    io.stop();
+  });
+  boost::asio::steady_timer watchdog(io);
+  uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
+    armWatchdog(watchdog, std::chrono::microseconds(watchdog_usec));
+  }
+  sd_notify(0, "READY=1");
+  log::notice("rempart: ready");
+  io.run();
+  return 0;
+}

@@ -1,0 +1,2 @@
+// Real packets through the compiled rulesets.
+#include <catch2/catch.hpp>
