@@ -12,7 +12,7 @@ packages=(
   charon-systemd strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
   libstrongswan-standard-plugins
   nftables iproute2 openssh-server openssh-client dnsmasq iperf3 tcpdump dhcpcd5
-  procps psmisc jq python3 iputils-ping netcat-openbsd
+  procps psmisc jq python3 iputils-ping netcat-openbsd openssl
   # image
   squashfs-tools cryptsetup-bin
   mmdebstrap busybox-static cpio linux-image-amd64 systemd-boot-efi sbsigntool

@@ -9,6 +9,7 @@
 #include "charon_fixture.hpp"
 #include "gateway/vici/client.hpp"
 #include "gateway/vici/conn_builder.hpp"
+#include "gateway/vici/events.hpp"
 #include "vici_test_util.hpp"
 
 using namespace rempart;
@@ -156,9 +157,20 @@ TEST_CASE("vici client drives a real charon: version, stats, conns, shared secre
   // charon restarting: the client notices, and a reconnect finds an empty daemon.
   std::optional<Error> lost;
   client.setDisconnectHandler([&](const Error& e) { lost = e; });
+  REQUIRE(await<void>(io, [&](auto h) { client.loadConn(*conn, h); }));
   charon.stop();
   REQUIRE(runUntil(io, [&] { return lost.has_value(); }));
   CHECK_FALSE(client.connected());
+  CHECK_FALSE(await<VersionInfo>(io, [&](auto h) { client.version(h); }));
+  Charon restarted(ns, dir.path());
+  REQUIRE(await<void>(io, [&](auto h) { client.connect(h); }));
+  conns = await<std::vector<std::string>>(io, [&](auto h) { client.getConns(h); });
+  REQUIRE(conns);
+  CHECK(conns->empty());  // VICI state lives in memory only: push everything again
+  REQUIRE(await<void>(io, [&](auto h) { client.loadConn(*conn, h); }));
+  conns = await<std::vector<std::string>>(io, [&](auto h) { client.getConns(h); });
+  REQUIRE(conns);
+  CHECK(*conns == std::vector<std::string>{"gw"});
 }
 
 TEST_CASE("vici client brings a PSK tunnel up between two charons and tears it down",
@@ -181,12 +193,23 @@ TEST_CASE("vici client brings a PSK tunnel up between two charons and tears it d
   Charon charon_a(na, dir_a.path());
   Charon charon_b(nb, dir_b.path());
   boost::asio::io_context io;
-  Client ca(io, ClientOptions{.socket_path = charon_a.socketPath()});
+  Client ca(io, ClientOptions{.socket_path = charon_a.socketPath(),
+                              .extra_events = {"ike-rekey", "child-rekey", "log"}});
   Client cb(io, ClientOptions{.socket_path = charon_b.socketPath()});
   REQUIRE(await<void>(io, [&](auto h) { ca.connect(h); }));
   REQUIRE(await<void>(io, [&](auto h) { cb.connect(h); }));
-  std::vector<Event> events_a;
-  ca.setEventHandler([&](const Event& e) { events_a.push_back(e); });
+  bool saw_child_up = false, saw_ike_down = false, saw_log = false;
+  std::vector<std::string> malformed;
+  std::vector<RekeyEvent> ike_rekeys, child_rekeys;
+  TypedEventHandlers typed{
+      .ike_updown = [&](const UpdownEvent& u) { saw_ike_down |= !u.up && u.ike.name == "gw"; },
+      .child_updown = [&](const UpdownEvent& u) { saw_child_up |= u.up && u.ike.name == "gw"; },
+      .ike_rekey = [&](const RekeyEvent& r) { ike_rekeys.push_back(r); },
+      .child_rekey = [&](const RekeyEvent& r) { child_rekeys.push_back(r); },
+      .log = [&](const LogEvent& l) { saw_log |= l.ike_name == "gw" && !l.message.empty(); },
+      .malformed = [&](const Error& e) { malformed.push_back(e.context); },
+  };
+  ca.setEventHandler([&](const Event& e) { dispatchEvent(e, typed); });
 
   for (bool is_a : {true, false}) {
     Client& c = is_a ? ca : cb;
@@ -239,22 +262,40 @@ TEST_CASE("vici client brings a PSK tunnel up between two charons and tears it d
   REQUIRE(again);
   CHECK(again->spi_in == c.spi_in);
 
+  // Rekeys: the child gets new SPIs, the IKE_SA a new unique id; the events say old -> new.
+  REQUIRE(await<void>(io, [&](auto h) {
+    ca.command("rekey", Section{}.set("child", "gw"), [h](Result<Reply> r) {
+      h(r ? checkSuccess("rekey", r->response) : unexpected<Error>(r.error()));
+    });
+  }));
+  REQUIRE(runUntil(
+      io, [&] { return !child_rekeys.empty(); }, 15s));
+  REQUIRE(child_rekeys[0].old_sa.children.size() == 1);
+  CHECK(child_rekeys[0].old_sa.children[0].spi_in == c.spi_in);
+  CHECK(child_rekeys[0].new_sa.children[0].spi_in != c.spi_in);
+  CHECK(child_rekeys[0].new_sa.children[0].state == "INSTALLED");
+  REQUIRE(await<void>(io, [&](auto h) {
+    ca.command("rekey", Section{}.set("ike", "gw"), [h](Result<Reply> r) {
+      h(r ? checkSuccess("rekey", r->response) : unexpected<Error>(r.error()));
+    });
+  }));
+  REQUIRE(runUntil(
+      io, [&] { return !ike_rekeys.empty(); }, 15s));
+  CHECK(ike_rekeys[0].old_sa.uniqueid == ike.uniqueid);
+  CHECK(ike_rekeys[0].new_sa.uniqueid != ike.uniqueid);
+  CHECK(ike_rekeys[0].new_sa.state == "ESTABLISHED");
+
   auto terminated = await<unsigned>(io, [&](auto h) { ca.terminate("gw", 10s, h); });
   REQUIRE(terminated);
   CHECK(*terminated == 1);
   sas = await<std::vector<IkeSa>>(io, [&](auto h) { ca.listSas({}, h); });
   REQUIRE(sas);
   CHECK(sas->empty());
-  // The events the tunnel produced reached the handler.
-  bool saw_child_up = false, saw_ike_down = false;
-  for (const auto& e : events_a) {
-    auto u = parseUpdownEvent(e.message);
-    if (!u) continue;
-    saw_child_up |= e.name == "child-updown" && u->up;
-    saw_ike_down |= e.name == "ike-updown" && !u->up;
-  }
+  // The events the tunnel produced reached the handler, typed.
   CHECK(saw_child_up);
   CHECK(saw_ike_down);
+  CHECK(saw_log);
+  CHECK(malformed.empty());
   // Nothing left to terminate.
   terminated = await<unsigned>(io, [&](auto h) { ca.terminate("gw", 5s, h); });
   REQUIRE(terminated);

@@ -23,7 +23,7 @@ struct Fixture {
   boost::asio::io_context io;
   FakeViciServer server{io, dir.path() + "/charon.vici"};
   Client client{io, ClientOptions{.socket_path = dir.path() + "/charon.vici",
-                                  .request_timeout = 300ms,
+                                  .request_timeout = 1000ms,
                                   .connect_timeout = 1000ms,
                                   .extra_events = {"log"}}};
   std::optional<Error> disconnected;

@@ -114,3 +114,28 @@ TEST_CASE("vici client fails everything when charon goes away", "[unit][vici]") 
   REQUIRE(runUntil(f.io, [&] { return f.disconnected.has_value(); }));
   CHECK_THAT(f.disconnected->context, Catch::Contains("closed"));
 }
+
+TEST_CASE("vici client reconnecting from a failure handler keeps the new connections",
+          "[unit][vici]") {
+  Fixture f;
+  f.server.script = [](auto&, const Packet& p) -> std::vector<std::string> {
+    if (p.type == PacketType::kCmdRequest && p.name == "stats") return {};  // silence
+    if (p.type == PacketType::kCmdRequest) return {frameOf(response({}))};
+    return {frameOf({PacketType::kEventConfirm, "", {}})};
+  };
+  std::optional<Result<void>> reconnected;
+  f.client.stats([&](Result<Stats> r) {
+    REQUIRE_FALSE(r);
+    f.client.connect([&](Result<void> c) { reconnected = c; });
+  });
+  REQUIRE(runUntil(f.io, [&] { return reconnected.has_value(); }));
+  REQUIRE(*reconnected);
+  // Let every posted close notification of the old pair run.
+  runUntil(
+      f.io, [] { return false; }, 100ms);
+  CHECK(f.client.connected());
+  std::optional<Result<VersionInfo>> v;
+  f.client.version([&](auto r) { v = r; });
+  CHECK(f.wait(v));
+  CHECK(f.server.accepted == 4);
+}

@@ -1,6 +1,7 @@
 // Parsing of charon's IKE/CHILD blocks and events into typed structs.
 #include <catch2/catch.hpp>
 
+#include "gateway/vici/events.hpp"
 #include "gateway/vici/sa.hpp"
 
 using namespace rempart;
@@ -118,4 +119,35 @@ TEST_CASE("log events accept charon's key and the README's misspelling", "[unit]
   Section b;
   b.set("ikesa-uniqued", "9");
   CHECK(parseLogEvent(b).ike_uniqueid == 9);
+}
+
+TEST_CASE("typed event dispatch routes by name and reports malformed events", "[unit][vici]") {
+  int ike_up = 0, child_up = 0, rekeys = 0, logs = 0;
+  std::vector<std::string> errors;
+  TypedEventHandlers h{
+      .ike_updown = [&](const UpdownEvent& u) { ike_up += u.up; },
+      .child_updown = [&](const UpdownEvent& u) { child_up += u.up; },
+      .ike_rekey = [&](const RekeyEvent& r) { rekeys += r.new_sa.uniqueid == 2; },
+      .child_rekey = nullptr,
+      .log = [&](const LogEvent& l) { logs += l.message == "m"; },
+      .malformed = [&](const Error& e) { errors.push_back(e.context); },
+  };
+  Section up;
+  up.set("up", "yes").setSection("gw", ike("1"));
+  CHECK(dispatchEvent({"ike-updown", up}, h));
+  CHECK(dispatchEvent({"child-updown", up}, h));
+  Section rekey;
+  rekey.child("gw").setSection("old", ike("1")).setSection("new", ike("2"));
+  CHECK(dispatchEvent({"ike-rekey", rekey}, h));
+  CHECK(dispatchEvent({"child-rekey", rekey}, h));  // no callback, and malformed for it
+  CHECK(dispatchEvent({"log", Section{}.set("msg", "m")}, h));
+  CHECK(dispatchEvent({"ike-updown", Section{}.set("up", "yes")}, h));
+  CHECK_FALSE(dispatchEvent({"list-sa", up}, h));
+  CHECK(ike_up == 1);
+  CHECK(child_up == 1);
+  CHECK(rekeys == 1);
+  CHECK(logs == 1);
+  REQUIRE(errors.size() == 2);
+  CHECK_THAT(errors[0], Catch::Contains("event child-rekey"));
+  CHECK_THAT(errors[1], Catch::Contains("event ike-updown"));
 }

@@ -83,8 +83,10 @@ void Client::connect(Handler<void> done) {
               }
               if (!ev) return fail_connect(ev.error().wrap("event connection"));
               events_ = *ev;
-              auto died = [this, alive](const Error& e) {
-                if (!alive.expired()) onConnectionDied(e);
+              // The close handler is posted: by the time it runs the owner may have
+              // reconnected (from a failed call's handler), and the new pair must survive.
+              auto died = [this, alive, epoch](const Error& e) {
+                if (!alive.expired() && epoch == epoch_) onConnectionDied(e);
               };
               cmd_->setCloseHandler(died);
               events_->setCloseHandler(died);
@@ -208,26 +210,19 @@ void Client::loadConns(std::vector<Section> conns, Handler<void> done) {
     for (const auto& e : conn.entries()) batches->back().appendUnchecked(e);
     batch_bytes += encoded->size();
   }
-  auto next = std::make_shared<std::function<void(size_t)>>();
+  // The step function refers to itself weakly; each pending request's handler holds it
+  // strongly, so it lives exactly as long as the chain of requests (never freed mid-call).
+  using Step = std::function<void(size_t)>;
+  auto next = std::make_shared<Step>();
+  std::weak_ptr<Step> weak_next = next;
   std::weak_ptr<bool> alive = alive_;
-  *next = [this, alive, batches, next, done](size_t i) {
-    // Resetting *next destroys this closure and its captures, so `done` is copied out first.
-    if (i == batches->size()) {
-      auto finish = done;
-      *next = nullptr;  // break the self-reference
-      return finish({});
-    }
-    if (alive.expired()) {
-      auto finish = done;
-      *next = nullptr;
-      return finish(unexpected<Error>(clientClosed()));
-    }
-    simple("load-conn", std::move((*batches)[i]), [next, done, i](Result<void> r) {
-      if (!r) {
-        *next = nullptr;
-        return done(r);
-      }
-      (*next)(i + 1);
+  *next = [this, alive, batches, weak_next, done](size_t i) {
+    if (i == batches->size()) return done({});
+    if (alive.expired()) return done(unexpected<Error>(clientClosed()));
+    std::shared_ptr<Step> self = weak_next.lock();  // our caller holds it
+    simple("load-conn", std::move((*batches)[i]), [self, done, i](Result<void> r) {
+      if (!r) return done(r);
+      (*self)(i + 1);
     });
   };
   (*next)(0);

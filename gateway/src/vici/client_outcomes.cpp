@@ -44,21 +44,24 @@ void Client::initiate(std::string ike, std::string child, Millis wait, Handler<C
   args.set("child", child);
   args.set("timeout", "-1");  // never block a worker or register control-log (5.9.8 deadlock)
   args.set("loglevel", "0");
-  cmd_->command(
-      "initiate", std::move(args), options_.request_timeout, [this, alive, w](Result<Reply> r) {
-        if (alive.expired() || w->done) return;
-        if (!r) return finishWaiter(w, unexpected<Error>(r.error()));
-        if (auto ok = checkSuccess("initiate", r->response); !ok)
-          return finishWaiter(w, unexpected<Error>(ok.error()));
-        // charon reports success without any event when the child is already up
-        // ("existing duplicate"): look for it.
-        listSas(ListSasFilter{.ike = w->ike}, [this, alive, w](Result<std::vector<IkeSa>> sas) {
-          if (alive.expired() || w->done || !sas) return;
-          for (const auto& sa : *sas)
-            for (const auto& c : sa.children)
-              if (c.name == w->child && c.state == "INSTALLED") return finishWaiter(w, c);
-        });
-      });
+  cmd_->command("initiate", std::move(args), options_.request_timeout,
+                [this, alive, w](Result<Reply> r) {
+                  if (alive.expired() || w->done) return;
+                  if (!r) return finishWaiter(w, unexpected<Error>(r.error()));
+                  if (auto ok = checkSuccess("initiate", r->response); !ok)
+                    return finishWaiter(w, unexpected<Error>(ok.error()));
+                  // charon reports success without any event when the child is already up
+                  // ("existing duplicate"): look for it. noblock: an SA being set up is busy, and
+                  // waiting for it would stall the command connection during mass initiates.
+                  listSas(ListSasFilter{.ike = w->ike, .noblock = true},
+                          [this, alive, w](Result<std::vector<IkeSa>> sas) {
+                            if (alive.expired() || w->done || !sas) return;
+                            for (const auto& sa : *sas)
+                              for (const auto& c : sa.children)
+                                if (c.name == w->child && c.state == "INSTALLED")
+                                  return finishWaiter(w, c);
+                          });
+                });
 }
 
 void Client::terminate(std::string ike, Millis wait, Handler<unsigned> done) {

@@ -92,6 +92,8 @@ class Client {
   void loadConn(Section conn, Handler<void> done);
   // Loads many connections, packing several per load-conn request up to the segment
   // limit (charon accepts several connection sections per request). Names must be unique.
+  // charon applies a request's sections in order and stops at the first it refuses: on
+  // failure, the connections before it stay loaded, and the error carries charon's reason.
   void loadConns(std::vector<Section> conns, Handler<void> done);
   void unloadConn(std::string name, Handler<void> done);
   void getConns(Handler<std::vector<std::string>> done);
