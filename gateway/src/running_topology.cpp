@@ -30,8 +30,13 @@ void logFailure(const char* what, const Result<void>& r) {
 }  // namespace
 
 RunningTopology::RunningTopology(boost::asio::io_context& io, const config::Config& config,
-                                 TopologyPlan plan, UniqueFd core_netns_fd)
-    : io_(io), config_(config), plan_(std::move(plan)), core_fd_(std::move(core_netns_fd)) {}
+                                 TopologyPlan plan, UniqueFd core_netns_fd,
+                                 std::filesystem::path state_dir)
+    : io_(io),
+      config_(config),
+      plan_(std::move(plan)),
+      core_fd_(std::move(core_netns_fd)),
+      state_dir_(std::move(state_dir)) {}
 
 RunningTopology::~RunningTopology() = default;
 
@@ -74,11 +79,15 @@ Result<void> RunningTopology::bringUp() {
   for (const auto& p : plan_.proxied_public_addresses) {
     TRY(setProxyNeighbour(core, config_.uplink.interface, p.address, true));
   }
+  if (config_.uplink.ipv4_dhcp) {
+    dhcp_ = TRY(UplinkDhcp::start(io_, config_, core_net_->reconciler(), state_dir_, core));
+  }
   return {};
 }
 
 void RunningTopology::tearDown() {
   const int core = core_fd_.get();
+  dhcp_.reset();
   // The core never falls open: what stays when rempartd is gone is the closed ruleset.
   if (config_.management) {
     logFailure("loading the closed firewall",

@@ -2,7 +2,8 @@
 # scripts/demo.sh and by the gateway's end-to-end test. Every name starts with $SITES_PREFIX so
 # that runs never collide; sites_down removes everything, whatever state it is in.
 #
-#   <p>-wan           a bridge joining both uplinks (the untrusted network, 192.0.2.0/24)
+#   <p>-wan           a bridge joining both uplinks (the untrusted network, 192.0.2.0/24), with
+#                     dnsmasq on 192.0.2.1 leasing lyon its uplink address (paris is static)
 #   <p>-paris         paris's core namespace: eth0 (uplink), mgmt0, lan-red, lan-blue
 #   <p>-lyon          lyon's core namespace, the same
 #   <p>-paris-red ... one LAN host per level (10.1.0.10, 10.3.0.10; lyon 10.2.0.10, 10.4.0.10)
@@ -23,6 +24,7 @@ sites_down() {
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done
+  [ -f "$SITES_DIR/dnsmasq.pid" ] && kill "$(cat "$SITES_DIR/dnsmasq.pid")" 2>/dev/null || true
   for ns in $(ip netns list | awk '{print $1}' | grep "^$SITES_PREFIX-" || true); do
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
     ip netns del "$ns" 2>/dev/null || true
@@ -55,14 +57,22 @@ sites_up() {
   ip netns add "$(_ns wan)"
   ip -n "$(_ns wan)" link add br0 type bridge
   ip -n "$(_ns wan)" link set br0 up
+  ip -n "$(_ns wan)" addr add 192.0.2.1/24 dev br0
+  ip -n "$(_ns wan)" link set lo up
   n=0
   for site in paris lyon; do
     ip netns add "$(_ns $site)"
     ip -n "$(_ns $site)" link set lo up
-    ip -n "$(_ns $site)" link add eth0 type veth peer name "up-$site" netns "$(_ns wan)"
+    local mac=02:00:00:00:00:01; [ $site = lyon ] && mac=02:00:00:00:00:02
+    ip -n "$(_ns $site)" link add eth0 address $mac type veth peer name "up-$site" netns "$(_ns wan)"
     ip -n "$(_ns wan)" link set "up-$site" master br0 up
     ip -n "$(_ns $site)" link add mgmt0 type veth peer name "mg-$site" netns "$(_ns wan)"
   done
+  # lyon's uplink is configured by rempartd's own DHCP client, from this server.
+  ip netns exec "$(_ns wan)" dnsmasq --port=0 --bind-interfaces --interface=br0 --except-interface=lo \
+    --no-ping --dhcp-authoritative --dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,2m \
+    --dhcp-host=02:00:00:00:00:02,192.0.2.20 --dhcp-leasefile="$SITES_DIR/dnsmasq.leases" \
+    --pid-file="$SITES_DIR/dnsmasq.pid" --log-facility="$SITES_DIR/dnsmasq.log" --user=root
   _host paris red lan-red 10.1.0.10 10.1.0.1
   _host paris blue lan-blue 10.3.0.10 10.3.0.1
   _host lyon red lan-red 10.2.0.10 10.2.0.1

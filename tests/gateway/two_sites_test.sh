@@ -19,6 +19,8 @@ if ! sites_wait_tunnels 90; then
   exit 1
 fi
 ok "all four tunnels come up"
+check "lyon's uplink address was leased by DHCP through rempartd's client" \
+  bash -c "ip -n $SITES_PREFIX-lyon -j addr show dev eth0 | grep -q '\"local\":\"192.0.2.20\".*\"dynamic\":true'"
 
 # Cleartext never on the uplink: capture everything that is not IKE/NAT-T while pinging.
 ip netns exec "$SITES_PREFIX-wan" tcpdump -n -i br0 -w "$SITES_DIR/uplink.pcap" ip 2>/dev/null &
@@ -31,9 +33,9 @@ check "lyon blue reaches paris blue" sites_ping lyon blue 10.3.0.10 3
 sleep 0.5
 kill $capture; wait $capture 2>/dev/null
 total=$(tcpdump -n -r "$SITES_DIR/uplink.pcap" 2>/dev/null | wc -l)
-other=$(tcpdump -n -r "$SITES_DIR/uplink.pcap" 'not (udp port 500 or udp port 4500)' 2>/dev/null | wc -l)
+other=$(tcpdump -n -r "$SITES_DIR/uplink.pcap" 'not (udp port 500 or udp port 4500 or udp port 67 or udp port 68)' 2>/dev/null | wc -l)
 icmp=$(tcpdump -n -r "$SITES_DIR/uplink.pcap" icmp 2>/dev/null | wc -l)
-check "the uplink saw ESP-in-UDP ($total packets) and nothing else ($other), no cleartext ICMP ($icmp)" \
+check "the uplink saw ESP-in-UDP ($total packets) and nothing else but the uplink's DHCP ($other), no cleartext ICMP ($icmp)" \
   test "$total" -ge 12 -a "$other" -eq 0 -a "$icmp" -eq 0
 
 for pair in "paris red 10.3.0.10" "paris blue 10.1.0.10" "paris red 10.4.0.10" "lyon blue 10.1.0.10"; do

@@ -13,14 +13,16 @@
 #include "common/unique_fd.hpp"
 #include "gateway/namespace_network.hpp"
 #include "gateway/topology.hpp"
+#include "gateway/uplink_dhcp.hpp"
 
 namespace rempart::gateway {
 
 class RunningTopology {
  public:
   // `core_netns_fd` is the namespace holding the uplink (rempartd's own, normally).
+  // `state_dir` keeps the uplink's DHCP lease.
   RunningTopology(boost::asio::io_context& io, const config::Config& config, TopologyPlan plan,
-                  UniqueFd core_netns_fd);
+                  UniqueFd core_netns_fd, std::filesystem::path state_dir);
   ~RunningTopology();
 
   [[nodiscard]] Result<void> bringUp();
@@ -45,6 +47,8 @@ class RunningTopology {
   TopologyPlan plan_;
   UniqueFd core_fd_;
   std::unique_ptr<NamespaceNetwork> core_net_;
+  std::filesystem::path state_dir_;
+  std::unique_ptr<UplinkDhcp> dhcp_;
   std::vector<Level> levels_;
 };
 

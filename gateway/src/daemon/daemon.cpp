@@ -64,7 +64,8 @@ Result<void> Daemon::start() {
   log::info("gateway starting", {{"hostname", config_.system.hostname},
                                  {"levels", std::to_string(config_.levels.size())}});
   auto core = TRY(openNetns("/proc/self/ns/net"));
-  running_ = std::make_unique<RunningTopology>(io_, config_, topology_, std::move(core));
+  running_ = std::make_unique<RunningTopology>(io_, config_, topology_, std::move(core),
+                                              options_.paths.state_dir);
   TRY(running_->bringUp());
   connection_log_ = TRY(ConnectionLog::open(options_.paths.state_dir / "log"));
   LevelTunnelsOptions lto;
