@@ -2,8 +2,8 @@
 # The demo command. On a fresh Debian bookworm machine, as root: installs the dependencies,
 # builds Rempart, then brings up two Rempart gateways, "paris" and "lyon", each with two network
 # levels ("red" and "blue") and one LAN host per level, all in network namespaces. It shows the
-# tunnels up, pings across each level, shows that one level cannot reach the other, and cleans
-# everything up on exit or Ctrl-C.
+# tunnels up, pings across each level, shows that one level cannot reach the other, shows the
+# connection log and verifies its chain, and cleans everything up on exit or Ctrl-C.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -62,5 +62,10 @@ wait $capture 2>/dev/null || true
 
 step "rempart show tunnels --json (lyon): counters after the pings"
 sites_cli lyon show tunnels --json
+
+step "the connection log of paris (hash-chained JSON Lines, for the auditors)"
+tail -n 3 "$SITES_DIR"/paris/state/log/connections-*.jsonl | cut -c1-220
+step "rempart log verify: the chain is intact"
+build/gateway/rempart log verify "$SITES_DIR/paris/state/log"
 echo
 echo "demo finished"
