@@ -98,7 +98,7 @@ struct NftBackend::Impl {
     char buf[MNL_SOCKET_BUFFER_SIZE];
     uint32_t s = seq++;
     nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, s);
-    FW_CHECK(send(buf, nlh->nlmsg_len, "GETGEN"));
+    TRY(send(buf, nlh->nlmsg_len, "GETGEN"));
     std::vector<KernelError> ignored;
     uint32_t gen = 0;
     int err = TRY(receive(s, false, ignored, [&](const nlmsghdr* m) {

@@ -50,12 +50,12 @@ Result<void> checkTopology(const config::Config& config, const Topology& topo) {
                                               " level links for " +
                                               std::to_string(config.levels.size()) + " levels");
   }
-  FW_CHECK(checkIfname(topo.uplink, "uplink"));
-  if (config.management) FW_CHECK(checkIfname(topo.management, "management"));
+  TRY(checkIfname(topo.uplink, "uplink"));
+  if (config.management) TRY(checkIfname(topo.management, "management"));
   for (const LevelLinks& l : topo.levels) {
-    FW_CHECK(checkIfname(l.transit_core, "transit"));
-    FW_CHECK(checkIfname(l.transit_level, "transit"));
-    if (topo.dataplane == config::Dataplane::kLibipsec) FW_CHECK(checkIfname(l.tun, "tun"));
+    TRY(checkIfname(l.transit_core, "transit"));
+    TRY(checkIfname(l.transit_level, "transit"));
+    if (topo.dataplane == config::Dataplane::kLibipsec) TRY(checkIfname(l.tun, "tun"));
   }
   return {};
 }
@@ -63,7 +63,7 @@ Result<void> checkTopology(const config::Config& config, const Topology& topo) {
 }  // namespace
 
 Result<Ruleset> compileCore(const config::Config& config, const Topology& topo) {
-  FW_CHECK(checkTopology(config, topo));
+  TRY(checkTopology(config, topo));
   Ruleset rs;
   Chain input = baseChain("input", Hook::kInput);
   Chain forward = baseChain("forward", Hook::kForward);

@@ -142,9 +142,9 @@ Result<Ruleset> compileLevel(const config::Config& config, const Topology& topo,
   const config::Level& level = config.levels[i];
   Ctx c{level, i, topo.levels[i], topo.dataplane == config::Dataplane::kKernel,
         "levels[" + std::to_string(i) + "]"};
-  FW_CHECK(checkIfname(c.links.transit_level, "transit"));
-  if (!c.kernel) FW_CHECK(checkIfname(c.links.tun, "tun"));
-  for (const config::Lan& lan : level.lans) FW_CHECK(checkIfname(lan.interface, "lan"));
+  TRY(checkIfname(c.links.transit_level, "transit"));
+  if (!c.kernel) TRY(checkIfname(c.links.tun, "tun"));
+  for (const config::Lan& lan : level.lans) TRY(checkIfname(lan.interface, "lan"));
 
   Ruleset rs;
   for (size_t g = 0; g < level.firewall.address_groups.size(); ++g) {
@@ -203,7 +203,7 @@ Result<Ruleset> compileLevel(const config::Config& config, const Topology& topo,
   input.rules.push_back(neighbourDiscovery(true));
   output.rules.push_back(neighbourDiscovery(false));
   for (size_t j = 0; j < level.firewall.allow.size(); ++j) {
-    FW_CHECK(appendAllow(c, j, to_tunnel, from_tunnel));
+    TRY(appendAllow(c, j, to_tunnel, from_tunnel));
   }
   if (!pairs.entries.empty()) forward.rules.push_back({{pairs}, {}, {}});
   appendLogDrop(cleartext, "rempart " + level.name + " cleartext: ");

@@ -8,15 +8,6 @@
 #include "firewall/ruleset.hpp"
 #include "firewall/topology.hpp"
 
-// TRY for Result<void> (common's TRY yields a value, which Result<void> has not).
-#define FW_CHECK(expr)                                                               \
-  do {                                                                               \
-    auto&& fw_check_result = (expr);                                                 \
-    if (!fw_check_result) {                                                          \
-      return ::tl::unexpected<::rempart::Error>(std::move(fw_check_result).error()); \
-    }                                                                                \
-  } while (0)
-
 namespace rempart::firewall::detail {
 
 inline constexpr uint8_t kIpprotoIcmp = 1, kIpprotoTcp = 6, kIpprotoUdp = 17, kIpprotoEsp = 50,

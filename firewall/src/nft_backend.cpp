@@ -114,7 +114,7 @@ Result<ApplyReport> NftBackend::apply(const Ruleset& ruleset, const ApplyOptions
     uint32_t fence = im.seq++;
     char buf[MNL_SOCKET_BUFFER_SIZE];
     nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, fence);
-    FW_CHECK(im.send(buf, nlh->nlmsg_len, "GETGEN fence"));
+    TRY(im.send(buf, nlh->nlmsg_len, "GETGEN fence"));
     uint32_t after = 0;
     int err = TRY(im.receive(fence, false, errors, [&](const nlmsghdr* m) {
       NftnlPtr<nftnl_gen> g(nftnl_gen_alloc());

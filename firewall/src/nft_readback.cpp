@@ -40,7 +40,7 @@ Result<bool> NftBackend::tableExists() {
   NftnlPtr<nftnl_table> t(nftnl_table_alloc());
   nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, kTableName);
   nftnl_table_nlmsg_build_payload(nlh, t.get());
-  FW_CHECK(im.send(buf, nlh->nlmsg_len, "GETTABLE"));
+  TRY(im.send(buf, nlh->nlmsg_len, "GETTABLE"));
   std::vector<KernelError> ignored;
   bool found = false;
   int err = TRY(im.receive(s, false, ignored, [&](const nlmsghdr*) { found = true; }));
@@ -57,7 +57,7 @@ Result<std::vector<RuleReadback>> NftBackend::readRules() {
   NftnlPtr<nftnl_rule> filter(nftnl_rule_alloc());
   nftnl_rule_set_str(filter.get(), NFTNL_RULE_TABLE, kTableName);
   nftnl_rule_nlmsg_build_payload(nlh, filter.get());
-  FW_CHECK(im.send(buf, nlh->nlmsg_len, "GETRULE dump"));
+  TRY(im.send(buf, nlh->nlmsg_len, "GETRULE dump"));
   std::vector<KernelError> ignored;
   std::vector<RuleReadback> out;
   int err = TRY(im.receive(s, true, ignored, [&](const nlmsghdr* m) {

@@ -11,6 +11,7 @@
 using namespace rempart;
 using namespace rempart::firewall;
 using namespace rempart::firewall::test;
+using rempart::test::runShell;
 
 namespace {
 
@@ -21,7 +22,7 @@ std::string listTable(const Netns& ns, const std::string& n, bool json = false) 
                                "nft -j list table inet rempart | jq -S 'walk(if type == \"object\" "
                                "then del(.handle) else . end) | .nftables[1:]'"
                          : ns.exec(n) + "nft -s list table inet rempart";
-  REQUIRE(sh(cmd, &out) == 0);
+  REQUIRE(runShell(cmd, &out) == 0);
   return out;
 }
 
@@ -81,9 +82,10 @@ TEST_CASE("a large group goes in several element messages and reads back whole",
   REQUIRE(report);
   CHECK(report->messages > 20);
   std::string count;
-  REQUIRE(sh(ns.exec("fw") +
-                 "nft -j list set inet rempart g_big_v4 | jq '.nftables[1].set.elem | length'",
-             &count) == 0);
+  REQUIRE(
+      runShell(ns.exec("fw") +
+                   "nft -j list set inet rempart g_big_v4 | jq '.nftables[1].set.elem | length'",
+               &count) == 0);
   CHECK(count == "20000\n");
 }
 
@@ -160,7 +162,7 @@ TEST_CASE("a concurrent nft commit is detected and our commit retried", "[netns]
   REQUIRE(report);
   CHECK(report->attempts == 2);
   CHECK(listTable(ns, "fw") == renderNft(rs));
-  CHECK(sh(ns.exec("fw") + "nft list table inet intruder") == 0);  // not ours: untouched
+  CHECK(runShell(ns.exec("fw") + "nft list table inet intruder") == 0);  // not ours: untouched
 
   opts.max_attempts = 2;
   opts.before_send = [&](int attempt) {

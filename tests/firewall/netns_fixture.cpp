@@ -1,43 +1,23 @@
 #include "netns_fixture.hpp"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cstdio>
 
 namespace rempart::firewall::test {
+using rempart::test::runShell;
+
 namespace {
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-int counter = 0;
-
 std::string tmpFile() {
-  return "/tmp/rempart-fw-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+  return "/tmp/" + rempart::test::uniqueName("rempart-fw-");
 }
 
 }  // namespace
 
-int sh(const std::string& cmd, std::string* out) {
-  FILE* p = popen(("bash -c " + quote(cmd) + (out ? "" : " >/dev/null 2>&1")).c_str(), "r");
-  if (!p) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
-    if (out) out->append(buf, n);
-  }
-  int status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 void must(const std::string& cmd) {
   std::string out;
-  int rc = sh(cmd + " 2>&1", &out);
+  int rc = runShell(cmd + " 2>&1", &out);
   INFO("command: " << cmd << "\noutput: " << out);
   REQUIRE(rc == 0);
 }
@@ -45,16 +25,15 @@ void must(const std::string& cmd) {
 Netns::Netns(const std::string& prefix, const std::vector<std::string>& names)
     : prefix_(prefix + std::to_string(getpid()) + "-") {
   for (const std::string& n : names) {
-    must("ip netns add " + name(n));
-    names_.push_back(n);
+    auto ns = std::make_unique<rempart::test::ScopedNetns>(name(n), /*kill_pids=*/true);
+    INFO("ip netns add " << name(n) << ": " << ns->error());
+    REQUIRE(ns->ok());
+    namespaces_.push_back(std::move(ns));
     must("ip -n " + name(n) + " link set lo up");
   }
 }
 
-Netns::~Netns() {
-  for (const std::string& n : names_) sh("ip netns pids " + name(n) + " | xargs -r kill -9");
-  for (const std::string& n : names_) sh("ip netns del " + name(n));
-}
+Netns::~Netns() = default;
 
 std::string Netns::name(const std::string& short_name) const {
   return prefix_ + short_name;
@@ -88,7 +67,7 @@ bool tcpPasses(const Netns& ns, const std::string& from, const std::string& list
       " 2>/dev/null\n" + "for i in $(seq 50); do grep -q token-" + p + " " + file +
       " && break; sleep 0.02; done\n" + "kill $lp 2>/dev/null; wait $lp 2>/dev/null\n" +
       "grep -q token-" + p + " " + file + "; rc=$?; rm -f " + file + "; exit $rc";
-  return sh(script) == 0;
+  return runShell(script) == 0;
 }
 
 bool udpPasses(const Netns& ns, const std::string& from, const std::string& listener_ns,
@@ -104,13 +83,13 @@ bool udpPasses(const Netns& ns, const std::string& from, const std::string& list
       "for i in $(seq 50); do grep -q token-" + p + " " + file + " && break; sleep 0.02; done\n" +
       "kill $lp 2>/dev/null; wait $lp 2>/dev/null\n" + "grep -q token-" + p + " " + file +
       "; rc=$?; rm -f " + file + "; exit $rc";
-  return sh(script) == 0;
+  return runShell(script) == 0;
 }
 
 bool pingPasses(const Netns& ns, const std::string& from, const std::string& dst,
                 const std::string& source) {
-  return sh(ns.exec(from) + "ping -n -q -c 1 -W 1 " + (source.empty() ? "" : "-I " + source + " ") +
-            dst) == 0;
+  return runShell(ns.exec(from) + "ping -n -q -c 1 -W 1 " +
+                  (source.empty() ? "" : "-I " + source + " ") + dst) == 0;
 }
 
 }  // namespace rempart::firewall::test

@@ -2,14 +2,15 @@
 // pid, removed by the guard's destructor even when the test fails.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
+
 namespace rempart::firewall::test {
 
-// Runs a shell command; returns its exit status. Output goes to `out` when given.
-int sh(const std::string& cmd, std::string* out = nullptr);
-// Runs and REQUIREs success.
+// Runs a shell command (rempart::test::runShell) and REQUIREs success.
 void must(const std::string& cmd);
 
 class Netns {
@@ -30,7 +31,7 @@ class Netns {
 
  private:
   std::string prefix_;
-  std::vector<std::string> names_;
+  std::vector<std::unique_ptr<rempart::test::ScopedNetns>> namespaces_;
 };
 
 // True if a TCP connection from `from` (optionally bound to `source`) reaches `dst:port`,

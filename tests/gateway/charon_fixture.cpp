@@ -32,58 +32,16 @@ std::vector<char*> cArgs(const std::vector<std::string>& argv) {
   return out;
 }
 
-std::string joined(const std::vector<std::string>& argv) {
-  std::string s;
-  for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
-
 }  // namespace
 
-CommandResult run(const std::vector<std::string>& argv) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-  auto args = cArgs(argv);
-  pid_t pid = -1;
-  int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  ::close(fds[1]);
-  CommandResult result;
-  if (rc != 0) {
-    ::close(fds[0]);
-    result.output = "spawn failed: " + std::string(std::strerror(rc));
-    return result;
-  }
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) result.output.append(buf, n);
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string mustRun(const std::vector<std::string>& argv) {
-  CommandResult r = run(argv);
-  if (r.status != 0)
-    throw std::runtime_error("'" + joined(argv) + "' failed (" + std::to_string(r.status) +
-                             "): " + r.output);
-  return r.output;
-}
-
 Netns::~Netns() {
-  for (const auto& n : names_) run({"ip", "netns", "del", n});
+  for (const auto& n : names_) runCommand({"ip", "netns", "del", n});
 }
 
 void Netns::add(const std::string& name) {
-  mustRun({"ip", "netns", "add", name});
+  mustRunCommand({"ip", "netns", "add", name});
   names_.push_back(name);
-  mustRun({"ip", "-n", name, "link", "set", "lo", "up"});
+  mustRunCommand({"ip", "-n", name, "link", "set", "lo", "up"});
 }
 
 std::vector<std::string> Netns::in(const std::string& ns, std::vector<std::string> argv) {

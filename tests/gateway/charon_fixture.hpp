@@ -1,7 +1,7 @@
 // Test fixtures for real charon-systemd instances: network namespaces (removed even when a
-// test fails), commands run inside them, and a charon with a generated STRONGSWAN_CONF
-// (explicit plugin list, vici socket in a temp dir, journal off, filelog to a file),
-// stopped with SIGTERM (charon ignores SIGINT). Test-only; needs root.
+// test fails), commands run inside them (runner: test_support.hpp), and a charon with a
+// generated STRONGSWAN_CONF (explicit plugin list, vici socket in a temp dir, journal off,
+// filelog to a file), stopped with SIGTERM (charon ignores SIGINT). Test-only; needs root.
 #pragma once
 
 #include <sys/types.h>
@@ -9,17 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
+
 namespace rempart::test {
-
-struct CommandResult {
-  int status = -1;     // exit code, or -1 when it did not exit normally
-  std::string output;  // stdout and stderr
-};
-
-// Runs argv (no shell) and waits for it.
-CommandResult run(const std::vector<std::string>& argv);
-// Runs argv, throwing (failing the test) when it exits non-zero.
-std::string mustRun(const std::vector<std::string>& argv);
 
 // Owns network namespaces: each is created on add() and deleted by the destructor.
 class Netns {

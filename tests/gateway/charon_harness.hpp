@@ -21,7 +21,7 @@
 
 #include "common/unique_fd.hpp"
 #include "gateway/charon/supervisor.hpp"
-#include "netns_fixture.hpp"
+#include "test_support.hpp"
 
 namespace charon_test {
 
@@ -137,7 +137,7 @@ class Gateway {
   boost::asio::io_context io;
 
  private:
-  test::ScopedDir dir_{"rpch"};
+  test::ScopedTempDir dir_{"rpch"};
   // Declared after io and before levels_: supervisors (which kill charon) go first, then the
   // namespaces, then the directory.
   std::vector<std::unique_ptr<test::ScopedNetns>> netns_;

@@ -128,9 +128,9 @@ TEST_CASE("vici client drives a real charon: version, stats, conns, shared secre
 
   // A private key and its certificate, made for this run only.
   std::string key_pem = dir.path() + "/key.pem", cert_pem = dir.path() + "/cert.pem";
-  mustRun({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-           "-nodes", "-subj", "/CN=a.rempart.test", "-days", "1", "-keyout", key_pem, "-out",
-           cert_pem});
+  mustRunCommand({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                  "-nodes", "-subj", "/CN=a.rempart.test", "-days", "1", "-keyout", key_pem, "-out",
+                  cert_pem});
   auto key_id = await<std::string>(io, [&](auto h) { client.loadKey("ecdsa", slurp(key_pem), h); });
   REQUIRE(key_id);
   CHECK(key_id->size() == 40);  // hex SHA-1 key id
@@ -181,14 +181,15 @@ TEST_CASE("vici client brings a PSK tunnel up between two charons and tears it d
   netns.add(na);
   netns.add(nb);
   std::string va = prefix() + "va", vb = prefix() + "vb";
-  mustRun({"ip", "link", "add", va, "netns", na, "type", "veth", "peer", "name", vb, "netns", nb});
-  mustRun(Netns::in(na, {"ip", "addr", "add", "10.99.0.1/24", "dev", va}));
-  mustRun(Netns::in(nb, {"ip", "addr", "add", "10.99.0.2/24", "dev", vb}));
-  mustRun(Netns::in(na, {"ip", "link", "set", va, "up"}));
-  mustRun(Netns::in(nb, {"ip", "link", "set", vb, "up"}));
+  mustRunCommand(
+      {"ip", "link", "add", va, "netns", na, "type", "veth", "peer", "name", vb, "netns", nb});
+  mustRunCommand(Netns::in(na, {"ip", "addr", "add", "10.99.0.1/24", "dev", va}));
+  mustRunCommand(Netns::in(nb, {"ip", "addr", "add", "10.99.0.2/24", "dev", vb}));
+  mustRunCommand(Netns::in(na, {"ip", "link", "set", va, "up"}));
+  mustRunCommand(Netns::in(nb, {"ip", "link", "set", vb, "up"}));
   // A local address inside local_ts, for the libipsec route's source.
-  mustRun(Netns::in(na, {"ip", "addr", "add", "10.1.0.1/32", "dev", "lo"}));
-  mustRun(Netns::in(nb, {"ip", "addr", "add", "10.2.0.1/32", "dev", "lo"}));
+  mustRunCommand(Netns::in(na, {"ip", "addr", "add", "10.1.0.1/32", "dev", "lo"}));
+  mustRunCommand(Netns::in(nb, {"ip", "addr", "add", "10.2.0.1/32", "dev", "lo"}));
 
   Charon charon_a(na, dir_a.path());
   Charon charon_b(nb, dir_b.path());
@@ -231,9 +232,9 @@ TEST_CASE("vici client brings a PSK tunnel up between two charons and tears it d
   CHECK(child->state == "INSTALLED");
   CHECK(child->local_ts == std::vector<std::string>{"10.1.0.0/24"});
 
-  auto ping =
-      run(Netns::in(na, {"ping", "-c", "3", "-i", "0.2", "-W", "2", "-I", "10.1.0.1", "10.2.0.1"}));
-  INFO(ping.output);
+  auto ping = runCommand(
+      Netns::in(na, {"ping", "-c", "3", "-i", "0.2", "-W", "2", "-I", "10.1.0.1", "10.2.0.1"}));
+  INFO(ping.out);
   CHECK(ping.status == 0);
 
   auto sas = await<std::vector<IkeSa>>(io, [&](auto h) { ca.listSas({}, h); });

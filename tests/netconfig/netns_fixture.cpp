@@ -1,59 +1,39 @@
 #include "netns_fixture.hpp"
 
 #include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <atomic>
-#include <cstdio>
 #include <stdexcept>
 
 namespace rempart::netconfig::testing {
 
 namespace {
-std::atomic<int> counter{0};
-
 int run(const std::string& command, std::string* out) {
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (!p) throw std::runtime_error("popen failed: " + command);
-  std::array<char, 4096> buf;
   std::string text;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
-  int status = ::pclose(p);
+  const int rc = rempart::test::runShell(command + " 2>&1", &text);
   if (out) *out = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+  return rc;
 }
 }  // namespace
 
-TestNetns::TestNetns(const std::string& tag) {
-  name_ = "rp-nc-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + tag;
-  std::string out;
-  if (run("ip netns add " + name_, &out) != 0)
-    throw std::runtime_error("ip netns add " + name_ + ": " + out);
-  fd_.reset(::open(("/run/netns/" + name_).c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd_) {
-    run("ip netns del " + name_, nullptr);
-    throw std::runtime_error("cannot open /run/netns/" + name_);
-  }
+TestNetns::TestNetns(const std::string& tag)
+    : netns_(rempart::test::uniqueName("rp-nc-") + "-" + tag) {
+  if (!netns_.ok()) throw std::runtime_error("ip netns add " + name() + ": " + netns_.error());
+  fd_.reset(::open(netns_.path().c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd_) throw std::runtime_error("cannot open " + netns_.path().string());
   ip("link set lo up");
 }
 
-TestNetns::~TestNetns() {
-  fd_.reset();
-  run("ip netns del " + name_, nullptr);
-}
+TestNetns::~TestNetns() = default;
 
 std::string TestNetns::ip(const std::string& args) const {
   std::string out;
-  if (run("ip -n " + name_ + " " + args, &out) != 0)
-    throw std::runtime_error("ip -n " + name_ + " " + args + ": " + out);
+  if (run("ip -n " + name() + " " + args, &out) != 0)
+    throw std::runtime_error("ip -n " + name() + " " + args + ": " + out);
   return out;
 }
 
 int TestNetns::sh(const std::string& command, std::string* out) const {
-  return run("NS=" + name_ + "; " + command, out);
+  return run("NS=" + name() + "; " + command, out);
 }
 
 }  // namespace rempart::netconfig::testing

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/unique_fd.hpp"
+#include "test_support.hpp"
 
 namespace rempart::netconfig::testing {
 
@@ -15,7 +16,7 @@ class TestNetns {
   TestNetns(const TestNetns&) = delete;
   TestNetns& operator=(const TestNetns&) = delete;
 
-  const std::string& name() const { return name_; }
+  const std::string& name() const { return netns_.name(); }
   int fd() const { return fd_.get(); }
 
   // Runs `ip -n <name> <args>`; throws with the output when it fails. Returns stdout.
@@ -24,7 +25,7 @@ class TestNetns {
   int sh(const std::string& command, std::string* out = nullptr) const;
 
  private:
-  std::string name_;
+  rempart::test::ScopedNetns netns_;  // declared first: deleted after fd_ is closed
   UniqueFd fd_;
 };
 

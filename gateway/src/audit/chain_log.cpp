@@ -10,7 +10,6 @@
 
 #include "gateway/audit/chain_format.hpp"
 #include "gateway/audit/chain_verify.hpp"
-#include "try_void.hpp"
 
 namespace rempart::gateway::audit {
 
@@ -94,7 +93,7 @@ Result<ChainLog> ChainLog::open(ChainLogOptions options) {
   if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
   auto sha = TRY(Sha256::create());
   ChainLog log(std::move(options), std::move(sha));
-  TRY_VOID(log.recover());
+  TRY(log.recover());
   return log;
 }
 
@@ -102,7 +101,7 @@ Result<void> ChainLog::openFile(const fs::path& path, bool create) {
   const int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0);
   UniqueFd fd(::open(path.c_str(), flags, 0640));
   if (!fd) return failErrno(std::string(create ? "creating " : "opening ") + path.string());
-  if (create) TRY_VOID(fsyncDir(options_.dir));
+  if (create) TRY(fsyncDir(options_.dir));
   fd_ = std::move(fd);
   file_path_ = path;
   struct stat st {};
@@ -141,11 +140,11 @@ Result<void> ChainLog::recover() {
 
   bool fresh = false;
   if (files.empty()) {
-    TRY_VOID(openFile(dir / logFileName(options_.name, 1), /*create=*/true));
+    TRY(openFile(dir / logFileName(options_.name, 1), /*create=*/true));
     fresh = true;
   } else {
     auto newest = std::prev(files.end());
-    TRY_VOID(openFile(newest->second, false));
+    TRY(openFile(newest->second, false));
     Tail tail = TRY(readTail(fd_.get(), file_path_));
     std::string last_line = tail.last_line;
     if (last_line.empty()) {
@@ -215,7 +214,7 @@ Result<void> ChainLog::recover() {
 
 Result<void> ChainLog::rotate() {
   const std::string previous = file_path_.filename().string();
-  TRY_VOID(openFile(options_.dir / logFileName(options_.name, last_seq_ + 1), /*create=*/true));
+  TRY(openFile(options_.dir / logFileName(options_.name, last_seq_ + 1), /*create=*/true));
   JsonObject marker;
   marker.set("event", "log.rotate").set("previous_file", previous);
   TRY(writeLine(marker));
@@ -258,7 +257,7 @@ Result<AppendedRecord> ChainLog::writeLine(const JsonObject& payload) {
     line = render(members);
   }
   if (file_size_ > 0 && file_size_ + line.size() + 1 > options_.rotate_bytes) {
-    TRY_VOID(rotate());
+    TRY(rotate());
     line = render(members);
   }
   const std::string hash = TRY(sha_.hexDigest(line));

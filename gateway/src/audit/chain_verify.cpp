@@ -12,7 +12,6 @@
 #include "gateway/audit/chain_format.hpp"
 #include "gateway/audit/json.hpp"
 #include "gateway/audit/log_files.hpp"
-#include "try_void.hpp"
 
 namespace rempart::gateway::audit {
 
@@ -210,12 +209,12 @@ Result<VerifyResult> verifyChain(const std::vector<std::string>& files,
   for (const auto& file : files) {
     if (file == "-") {
       verifier.beginFile("<stdin>");
-      TRY_VOID(feedFd(verifier, STDIN_FILENO, "stdin"));
+      TRY(feedFd(verifier, STDIN_FILENO, "stdin"));
     } else {
       UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
       if (!fd) return failErrno("opening " + file);
       verifier.beginFile(file);
-      TRY_VOID(feedFd(verifier, fd.get(), file));
+      TRY(feedFd(verifier, fd.get(), file));
     }
     if (!verifier.endFile()) break;
   }
@@ -239,7 +238,7 @@ Result<std::vector<NamedVerifyResult>> verifyPaths(const std::vector<std::string
   for (const auto& path : paths) {
     std::error_code ec;
     if (path != "-" && std::filesystem::is_directory(path, ec)) {
-      TRY_VOID(flush());
+      TRY(flush());
       auto logs = TRY(listLogFiles(path));
       for (const auto& [name, files] : logs) {
         std::vector<std::string> names(files.begin(), files.end());
@@ -250,7 +249,7 @@ Result<std::vector<NamedVerifyResult>> verifyPaths(const std::vector<std::string
       run.push_back(path);
     }
   }
-  TRY_VOID(flush());
+  TRY(flush());
   return results;
 }
 

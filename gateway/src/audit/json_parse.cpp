@@ -2,7 +2,6 @@
 #include <string>
 
 #include "gateway/audit/json.hpp"
-#include "try_void.hpp"
 #include "utf8.hpp"
 
 namespace rempart::gateway::audit {
@@ -26,7 +25,7 @@ class Parser {
         skipWs();
         JsonMember m;
         if (peek() != '"') return err("expected a string key");
-        TRY_VOID(parseString(&m.key));
+        TRY(parseString(&m.key));
         for (const auto& other : members) {
           if (other.key == m.key) return err("duplicate key \"" + printable(m.key) + "\"");
         }
@@ -37,9 +36,9 @@ class Parser {
         const char c = peek();
         if (c == '"') {
           m.kind = JsonMember::Kind::kString;
-          TRY_VOID(parseString(&m.value));
+          TRY(parseString(&m.value));
         } else {
-          TRY_VOID(parseValue(1));
+          TRY(parseValue(1));
           m.value = std::string(s_.substr(start, pos_ - start));
           m.kind = c == '{'               ? JsonMember::Kind::kObject
                    : c == '['             ? JsonMember::Kind::kArray
@@ -96,12 +95,12 @@ class Parser {
         skipWs();
         if (c == '{') {
           if (peek() != '"') return err("expected a string key");
-          TRY_VOID(parseString(nullptr));
+          TRY(parseString(nullptr));
           skipWs();
           if (!consume(':')) return err("expected ':'");
           skipWs();
         }
-        TRY_VOID(parseValue(depth + 1));
+        TRY(parseValue(depth + 1));
         skipWs();
         if (consume(',')) continue;
         if (consume(close)) return {};

@@ -7,7 +7,6 @@
 
 #include "common/unique_fd.hpp"
 #include "gateway/audit/chain_format.hpp"
-#include "try_void.hpp"
 
 namespace rempart::gateway::audit {
 
@@ -66,7 +65,7 @@ Result<void> exportLog(const fs::path& dir, std::string_view name, int out_fd) {
   for (const auto& path : it->second) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (!fd) return failErrno("opening " + path.string());
-    TRY_VOID(copyAll(fd.get(), out_fd, path));
+    TRY(copyAll(fd.get(), out_fd, path));
   }
   return {};
 }

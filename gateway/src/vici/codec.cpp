@@ -3,8 +3,6 @@
 #include <string_view>
 #include <unordered_set>
 
-#include "try_void.hpp"
-
 namespace rempart::gateway::vici {
 
 namespace {
@@ -48,22 +46,22 @@ Result<void> encodeInto(std::string& out, const Section& s, size_t depth) {
     switch (e.kind) {
       case Entry::Kind::kValue:
         out.push_back(kKeyValue);
-        TRY_VOID(putName(out, e.name, "key name"));
-        TRY_VOID(putValue(out, e.value, e.name));
+        TRY(putName(out, e.name, "key name"));
+        TRY(putValue(out, e.value, e.name));
         break;
       case Entry::Kind::kList:
         out.push_back(kListStart);
-        TRY_VOID(putName(out, e.name, "list name"));
+        TRY(putName(out, e.name, "list name"));
         for (const auto& item : e.items) {
           out.push_back(kListItem);
-          TRY_VOID(putValue(out, item, e.name));
+          TRY(putValue(out, item, e.name));
         }
         out.push_back(kListEnd);
         break;
       case Entry::Kind::kSection:
         out.push_back(kSectionStart);
-        TRY_VOID(putName(out, e.name, "section name"));
-        TRY_VOID(encodeInto(out, e.section.front(), depth + 1));
+        TRY(putName(out, e.name, "section name"));
+        TRY(encodeInto(out, e.section.front(), depth + 1));
         out.push_back(kSectionEnd);
         break;
     }
@@ -159,7 +157,7 @@ bool hasMessage(PacketType type) {
 
 Result<std::string> encodeMessage(const Section& message) {
   std::string out;
-  TRY_VOID(encodeInto(out, message, 0));
+  TRY(encodeInto(out, message, 0));
   return out;
 }
 
@@ -167,13 +165,13 @@ Result<std::string> encodePacket(const Packet& packet) {
   std::string out;
   out.push_back(static_cast<char>(packet.type));
   if (isNamed(packet.type)) {
-    TRY_VOID(putName(out, packet.name, "packet name"));
+    TRY(putName(out, packet.name, "packet name"));
   } else if (!packet.name.empty()) {
     return fail(ErrorCode::kInvalidInput,
                 "vici: " + std::string(toString(packet.type)) + " carries no name");
   }
   if (hasMessage(packet.type)) {
-    TRY_VOID(encodeInto(out, packet.message, 0));
+    TRY(encodeInto(out, packet.message, 0));
   } else if (!packet.message.empty()) {
     return fail(ErrorCode::kInvalidInput,
                 "vici: " + std::string(toString(packet.type)) + " carries no message");
@@ -222,7 +220,7 @@ Result<Section> decodeMessage(std::span<const uint8_t> body) {
           return fail(ErrorCode::kLimit, "vici: sections nested deeper than " +
                                              std::to_string(kMaxSectionDepth) + " at offset " +
                                              std::to_string(r.pos()));
-        TRY_VOID(claim(name));
+        TRY(claim(name));
         Entry& e = stack.back().section->appendUnchecked(Entry::make(Entry::Kind::kSection, name));
         stack.push_back(Frame{&e.section.front(), {}});
         break;
@@ -234,7 +232,7 @@ Result<Section> decodeMessage(std::span<const uint8_t> body) {
       case kKeyValue: {
         std::string_view name = TRY(r.name("key name"));
         std::string_view value = TRY(r.value("value"));
-        TRY_VOID(claim(name));
+        TRY(claim(name));
         Entry e = Entry::make(Entry::Kind::kValue, name);
         e.value = std::string(value);
         stack.back().section->appendUnchecked(std::move(e));
@@ -242,7 +240,7 @@ Result<Section> decodeMessage(std::span<const uint8_t> body) {
       }
       case kListStart: {
         std::string_view name = TRY(r.name("list name"));
-        TRY_VOID(claim(name));
+        TRY(claim(name));
         open_list = &stack.back().section->appendUnchecked(Entry::make(Entry::Kind::kList, name));
         break;
       }

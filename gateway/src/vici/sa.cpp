@@ -3,8 +3,6 @@
 #include <charconv>
 #include <limits>
 
-#include "try_void.hpp"
-
 namespace rempart::gateway::vici {
 
 namespace {
@@ -52,8 +50,8 @@ Result<ChildSa> parseChildSa(std::string_view name, const Section& b) {
   ChildSa c;
   c.key = std::string(name);
   c.name = b.valueOr("name", name);
-  TRY_VOID(number(b, "uniqueid", c.uniqueid));
-  TRY_VOID(number(b, "reqid", c.reqid));
+  TRY(number(b, "uniqueid", c.uniqueid));
+  TRY(number(b, "reqid", c.reqid));
   c.state = b.valueOr("state");
   c.mode = b.valueOr("mode");
   c.protocol = b.valueOr("protocol");
@@ -61,16 +59,16 @@ Result<ChildSa> parseChildSa(std::string_view name, const Section& b) {
   c.spi_in = b.valueOr("spi-in");
   c.spi_out = b.valueOr("spi-out");
   c.encr_alg = b.valueOr("encr-alg");
-  TRY_VOID(number(b, "encr-keysize", c.encr_keysize));
+  TRY(number(b, "encr-keysize", c.encr_keysize));
   c.integ_alg = b.valueOr("integ-alg");
   c.dh_group = b.valueOr("dh-group");
-  TRY_VOID(number(b, "bytes-in", c.bytes_in));
-  TRY_VOID(number(b, "bytes-out", c.bytes_out));
-  TRY_VOID(number(b, "packets-in", c.packets_in));
-  TRY_VOID(number(b, "packets-out", c.packets_out));
-  TRY_VOID(number(b, "rekey-time", c.rekey_time));
-  TRY_VOID(number(b, "life-time", c.life_time));
-  TRY_VOID(number(b, "install-time", c.install_time));
+  TRY(number(b, "bytes-in", c.bytes_in));
+  TRY(number(b, "bytes-out", c.bytes_out));
+  TRY(number(b, "packets-in", c.packets_in));
+  TRY(number(b, "packets-out", c.packets_out));
+  TRY(number(b, "rekey-time", c.rekey_time));
+  TRY(number(b, "life-time", c.life_time));
+  TRY(number(b, "install-time", c.install_time));
   c.local_ts = listOrEmpty(b, "local-ts");
   c.remote_ts = listOrEmpty(b, "remote-ts");
   return c;
@@ -79,30 +77,30 @@ Result<ChildSa> parseChildSa(std::string_view name, const Section& b) {
 Result<IkeSa> parseIkeSa(std::string_view name, const Section& b) {
   IkeSa s;
   s.name = std::string(name);
-  TRY_VOID(number(b, "uniqueid", s.uniqueid));
-  TRY_VOID(number(b, "version", s.version));
+  TRY(number(b, "uniqueid", s.uniqueid));
+  TRY(number(b, "version", s.version));
   s.state = b.valueOr("state");
   s.local_host = b.valueOr("local-host");
   s.remote_host = b.valueOr("remote-host");
-  TRY_VOID(number(b, "local-port", s.local_port));
-  TRY_VOID(number(b, "remote-port", s.remote_port));
+  TRY(number(b, "local-port", s.local_port));
+  TRY(number(b, "remote-port", s.remote_port));
   s.local_id = b.valueOr("local-id");
   s.remote_id = b.valueOr("remote-id");
   s.initiator = yes(b, "initiator");
   s.initiator_spi = b.valueOr("initiator-spi");
   s.responder_spi = b.valueOr("responder-spi");
   s.encr_alg = b.valueOr("encr-alg");
-  TRY_VOID(number(b, "encr-keysize", s.encr_keysize));
+  TRY(number(b, "encr-keysize", s.encr_keysize));
   s.integ_alg = b.valueOr("integ-alg");
   s.prf_alg = b.valueOr("prf-alg");
   s.dh_group = b.valueOr("dh-group");
   if (b.value("established") != nullptr) {
     uint64_t e = 0;
-    TRY_VOID(number(b, "established", e));
+    TRY(number(b, "established", e));
     s.established = e;
   }
-  TRY_VOID(number(b, "rekey-time", s.rekey_time));
-  TRY_VOID(number(b, "reauth-time", s.reauth_time));
+  TRY(number(b, "rekey-time", s.rekey_time));
+  TRY(number(b, "reauth-time", s.reauth_time));
   s.if_id_in = b.valueOr("if-id-in");
   s.if_id_out = b.valueOr("if-id-out");
   if (const Section* children = b.section("child-sas")) {
