@@ -4,6 +4,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/log.hpp"
+#include "firewall/topology.hpp"
 #include "gateway/audit/error_notify_socket.hpp"
 #include "gateway/vici/conn_builder.hpp"
 
@@ -32,14 +33,20 @@ std::string trimPsk(std::string s) {
 LevelTunnels::LevelTunnels(boost::asio::io_context& io, const config::Config& config,
                            const config::Level& level, const LevelPlan& plan,
                            LevelTunnelsOptions options)
-    : io_(io), config_(config), level_(level), plan_(plan), options_(std::move(options)),
-      refresh_timer_(io), error_notify_(io) {
+    : io_(io),
+      config_(config),
+      level_(level),
+      plan_(plan),
+      options_(std::move(options)),
+      refresh_timer_(io),
+      error_notify_(io) {
   for (const auto& t : level_.tunnels) {
     TunnelStatus s;
     s.level = level_.name;
     s.tunnel = t.name;
     auto actions = vici::startActions(t.start, config_.system.dataplane);
-    s.start_mode = std::string(config::toString(t.start)) + (actions.fallback ? " (as always: libipsec has no trap)" : "");
+    s.start_mode = std::string(config::toString(t.start)) +
+                   (actions.fallback ? " (as always: libipsec has no trap)" : "");
     s.remote_address = t.remote_address;
     s.remote_id = t.remote_id;
     s.why = "charon not ready";
@@ -47,7 +54,9 @@ LevelTunnels::LevelTunnels(boost::asio::io_context& io, const config::Config& co
   }
 }
 
-LevelTunnels::~LevelTunnels() { *alive_ = false; }
+LevelTunnels::~LevelTunnels() {
+  *alive_ = false;
+}
 
 Result<std::unique_ptr<LevelTunnels>> LevelTunnels::create(boost::asio::io_context& io,
                                                            const config::Config& config,
@@ -70,12 +79,14 @@ Result<std::unique_ptr<LevelTunnels>> LevelTunnels::create(boost::asio::io_conte
   LevelTunnels* self = lt.get();
   charon::CharonSupervisor::Callbacks cb;
   cb.on_ready = [self](const charon::CharonReady& r) {
-    log::info("charon ready", {{"level", self->level_.name}, {"pid", std::to_string(r.pid)},
+    log::info("charon ready", {{"level", self->level_.name},
+                               {"pid", std::to_string(r.pid)},
                                {"generation", std::to_string(r.generation)}});
     self->onReady();
   };
   cb.on_exit = [self](const charon::CharonExit& e) {
-    log::warning("charon exited", {{"level", self->level_.name}, {"how", e.describe()},
+    log::warning("charon exited", {{"level", self->level_.name},
+                                   {"how", e.describe()},
                                    {"restarting", e.restarting ? "yes" : "no"}});
     self->charon_state_ = "charon " + e.describe();
     if (self->vici_) self->vici_->close();
@@ -113,15 +124,18 @@ void LevelTunnels::onReady() {
     if (ev.name == "ike-updown" || ev.name == "child-updown") {
       auto e = vici::parseUpdownEvent(ev.message);
       if (!e) return;
-      log::notice(ev.name, {{"level", level_.name}, {"tunnel", e->ike.name},
-                            {"up", e->up ? "yes" : "no"}, {"remote", e->ike.remote_host}});
+      log::notice(ev.name, {{"level", level_.name},
+                            {"tunnel", e->ike.name},
+                            {"up", e->up ? "yes" : "no"},
+                            {"remote", e->ike.remote_host}});
       refresh();
     }
   });
   vici_->connect([this, alive = alive_](Result<void> r) {
     if (!*alive) return;
     if (!r) {
-      log::error("cannot reach charon over VICI", {{"level", level_.name}, {"error", r.error().message()}});
+      log::error("cannot reach charon over VICI",
+                 {{"level", level_.name}, {"error", r.error().message()}});
       return;
     }
     charon_state_ = "running";
@@ -135,11 +149,14 @@ Result<void> LevelTunnels::pushSecrets(std::vector<vici::SharedSecret>& secrets,
   for (const auto& t : level_.tunnels) {
     if (t.auth != config::AuthMethod::kPsk) continue;
     auto psk = trimPsk(TRY(readCredential(plan_, t.psk)));
-    if (psk.empty()) return fail(ErrorCode::kInvalidInput, "level " + level_.name + ": credential '" + t.psk + "' is empty");
-    secrets.push_back(vici::SharedSecret{"psk-" + t.name, "IKE", std::move(psk),
-                                         {level_.identity.id, t.remote_id}});
+    if (psk.empty())
+      return fail(ErrorCode::kInvalidInput,
+                  "level " + level_.name + ": credential '" + t.psk + "' is empty");
+    secrets.push_back(vici::SharedSecret{
+        "psk-" + t.name, "IKE", std::move(psk), {level_.identity.id, t.remote_id}});
   }
-  if (!level_.identity.private_key.empty()) keys.push_back(TRY(readCredential(plan_, level_.identity.private_key)));
+  if (!level_.identity.private_key.empty())
+    keys.push_back(TRY(readCredential(plan_, level_.identity.private_key)));
   return {};
 }
 
@@ -151,17 +168,22 @@ void LevelTunnels::pushEverything() {
     TRY(pushSecrets(secrets, keys));
     vici::ConnBuildOptions options;
     options.dataplane = config_.system.dataplane;
-    if (options.dataplane == config::Dataplane::kKernel) options.if_id = static_cast<uint32_t>(plan_.index + 1);
-    if (!level_.identity.certificate.empty()) options.local_cert = TRY(readCredential(plan_, level_.identity.certificate));
-    for (const auto& t : level_.tunnels) {
+    if (options.dataplane == config::Dataplane::kKernel)
+      options.if_id = static_cast<uint32_t>(plan_.index + 1);
+    if (!level_.identity.certificate.empty())
+      options.local_cert = TRY(readCredential(plan_, level_.identity.certificate));
+    for (size_t i = 0; i < level_.tunnels.size(); ++i) {
+      const auto& t = level_.tunnels[i];
       auto o = options;
+      if (options.dataplane == config::Dataplane::kKernel) o.reqid = firewall::tunnelReqid(i);
       if (!t.remote_ca.empty()) o.remote_ca = TRY(readCredential(plan_, t.remote_ca));
       conns.push_back(TRY(vici::buildLoadConn(level_, t, o)));
     }
     return {};
   }();
   if (!prepared) {
-    log::error("cannot prepare tunnels", {{"level", level_.name}, {"error", prepared.error().message()}});
+    log::error("cannot prepare tunnels",
+               {{"level", level_.name}, {"error", prepared.error().message()}});
     for (auto& [name, t] : tunnels_) t.why = prepared.error().message();
     return;
   }
@@ -171,8 +193,11 @@ void LevelTunnels::pushEverything() {
     if (!*alive) return;
     vici_->loadConns(std::move(conns), [this, alive](Result<void> r) {
       if (!*alive) return;
-      if (!r) log::error("loading connections", {{"level", level_.name}, {"error", r.error().message()}});
-      else log::info("connections loaded", {{"level", level_.name}, {"count", std::to_string(level_.tunnels.size())}});
+      if (!r)
+        log::error("loading connections", {{"level", level_.name}, {"error", r.error().message()}});
+      else
+        log::info("connections loaded",
+                  {{"level", level_.name}, {"count", std::to_string(level_.tunnels.size())}});
       for (auto& [name, t] : tunnels_) t.why = r ? "negotiating" : r.error().message();
       refresh();
     });
@@ -180,7 +205,8 @@ void LevelTunnels::pushEverything() {
   if (*pending == 0) return load_conns();
   auto step = [this, alive, pending, load_conns](Result<void> r) mutable {
     if (!*alive) return;
-    if (!r) log::error("loading a credential", {{"level", level_.name}, {"error", r.error().message()}});
+    if (!r)
+      log::error("loading a credential", {{"level", level_.name}, {"error", r.error().message()}});
     if (--*pending == 0) load_conns();
   };
   for (auto& s : secrets) vici_->loadShared(std::move(s), step);
@@ -199,7 +225,8 @@ void LevelTunnels::watchErrorNotify() {
   }
   auto fd = audit::connectErrorNotify(supervisor_->paths().errorNotify());
   if (!fd) {
-    log::warning("cannot follow charon's error-notify socket", {{"level", level_.name}, {"error", fd.error().message()}});
+    log::warning("cannot follow charon's error-notify socket",
+                 {{"level", level_.name}, {"error", fd.error().message()}});
     return;
   }
   error_notify_.assign(fd->release());
@@ -211,7 +238,8 @@ void LevelTunnels::readErrorNotify() {
       boost::asio::buffer(error_notify_buf_),
       [this, alive = alive_](const boost::system::error_code& ec, size_t n) {
         if (!*alive || ec) return;  // closed: charon went away; reconnected on its next start
-        options_.connection_log->onErrorNotifyBytes(level_.name, std::string_view(error_notify_buf_.data(), n));
+        options_.connection_log->onErrorNotifyBytes(level_.name,
+                                                    std::string_view(error_notify_buf_.data(), n));
         readErrorNotify();
       });
 }

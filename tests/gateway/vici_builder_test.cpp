@@ -83,7 +83,8 @@ TEST_CASE("load-conn for an on-demand tunnel on the kernel dataplane", "[unit][v
   t.start = config::StartMode::kOnDemand;
   t.ike_proposals = {"aes128gcm16-prfsha256-x25519"};
   t.esp_proposals = {"aes128gcm16"};
-  auto msg = buildLoadConn(level(), t, {.dataplane = config::Dataplane::kKernel, .if_id = 42});
+  auto msg =
+      buildLoadConn(level(), t, {.dataplane = config::Dataplane::kKernel, .if_id = 42, .reqid = 3});
   REQUIRE(msg);
   CHECK(rendered(*msg) == golden("psk-ondemand-kernel.txt"));
 }

@@ -82,6 +82,7 @@ Result<Section> buildLoadConn(const config::Level& level, const config::Tunnel& 
   child.set("dpd_action", actions.dpd_action);
   child.set("close_action", actions.close_action);
   child.set("rekey_time", seconds(tunnel.child_rekey));
+  if (options.reqid) child.set("reqid", std::to_string(*options.reqid));
   return msg;
 }
 

@@ -18,6 +18,9 @@ struct ConnBuildOptions {
   // Kernel dataplane: the XFRM if_id of the level, set in and out. Required there, refused
   // with libipsec.
   std::optional<uint32_t> if_id{};
+  // Kernel dataplane: the CHILD_SA's reqid, fixed so that the level's firewall can name the
+  // tunnel (`ipsec in reqid N`, firewall::tunnelReqid). Unset: charon picks one.
+  std::optional<uint32_t> reqid{};
   // Pubkey tunnels: the level's certificate (PEM or DER), required; the tunnel's CA, optional.
   std::string local_cert{};
   std::string remote_ca{};
