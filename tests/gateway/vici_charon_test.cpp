@@ -5,6 +5,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "charon_fixture.hpp"
 #include "gateway/vici/client.hpp"
@@ -286,6 +287,17 @@ TEST_CASE("vici client brings a PSK tunnel up between two charons and tears it d
   CHECK(ike_rekeys[0].new_sa.uniqueid != ike.uniqueid);
   CHECK(ike_rekeys[0].new_sa.state == "ESTABLISHED");
 
+  // The old IKE_SA is deleted just after the rekey event; wait until only the new one is left,
+  // so that terminate has exactly one IKE_SA to take down.
+  size_t ike_sas = 0;
+  for (int i = 0; i < 50; ++i) {
+    auto now = await<std::vector<IkeSa>>(io, [&](auto h) { ca.listSas({}, h); });
+    REQUIRE(now);
+    ike_sas = now->size();
+    if (ike_sas == 1) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  REQUIRE(ike_sas == 1);
   auto terminated = await<unsigned>(io, [&](auto h) { ca.terminate("gw", 10s, h); });
   REQUIRE(terminated);
   CHECK(*terminated == 1);
