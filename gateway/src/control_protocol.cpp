@@ -1,5 +1,7 @@
 #include "gateway/control_protocol.hpp"
 
+#include <algorithm>
+
 namespace rempart::gateway {
 
 namespace {
@@ -90,7 +92,18 @@ std::string encodeRequest(const ControlRequest& r) {
   putU32(out, static_cast<uint32_t>(r.words.size()));
   for (const auto& w : r.words) putBytes(out, w);
   putBytes(out, r.input);
+  putU32(out, static_cast<uint32_t>(r.context.size()));
+  for (const auto& [k, v] : r.context) {
+    putBytes(out, k);
+    putBytes(out, v);
+  }
   return out;
+}
+
+std::string ControlRequest::contextValue(std::string_view key) const {
+  for (const auto& [k, v] : context)
+    if (k == key) return v;
+  return "";
 }
 
 std::string encodeResponse(const ControlResponse& r) {
@@ -131,6 +144,28 @@ Result<ControlRequest> decodeRequest(std::string_view payload) {
     r.words.push_back(std::move(w));
   }
   r.input = TRY(in.bytes("input", kMaxRequestBytes));
+  uint32_t entries = TRY(in.u32("context count"));
+  if (entries > kMaxContextEntries) {
+    return fail(ErrorCode::kInvalidInput, "at most " + std::to_string(kMaxContextEntries) +
+                                              " context entries are allowed, got " +
+                                              std::to_string(entries));
+  }
+  for (uint32_t i = 0; i < entries; ++i) {
+    std::string key = TRY(in.bytes("context key", kMaxContextKeyBytes));
+    std::string value = TRY(in.bytes("context value", kMaxContextValueBytes));
+    if (key.empty() || !std::all_of(key.begin(), key.end(),
+                                    [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {
+      return fail(ErrorCode::kInvalidInput,
+                  "context key " + std::to_string(i + 1) + " must be lower-case letters and '_'");
+    }
+    if (!isValidUtf8(value) || std::any_of(value.begin(), value.end(), [](char c) {
+          return static_cast<uint8_t>(c) < 0x20 || c == 0x7f;
+        })) {
+      return fail(ErrorCode::kInvalidInput,
+                  "context value of '" + key + "' is not printable UTF-8");
+    }
+    r.context.emplace_back(std::move(key), std::move(value));
+  }
   TRY(in.end());
   return r;
 }

@@ -15,8 +15,10 @@ using Stream = asio::local::stream_protocol;
 
 namespace {
 
-// One client connection: read the length, then the payload, answer, close. The deadline timer
-// closes the socket if the client stalls.
+// One client connection: read the length, then the payload, hand it to the handler, write the
+// response when it comes, close. The deadline timer closes the socket if the client stalls
+// while sending its request. While the handler works, a one-byte read watches for the client
+// closing (a well-behaved client sends nothing more, so any byte or EOF means it is gone).
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(asio::io_context& io, Stream::socket socket, const ControlHandler& handler)
@@ -35,13 +37,28 @@ class Session : public std::enable_shared_from_this<Session> {
                      [self = shared_from_this()](auto ec, size_t) { self->onHeader(ec); });
   }
 
+  void send(const ControlResponse& r) {
+    if (state_ != State::kWaiting) return;
+    state_ = State::kSending;
+    peer_closed_ = nullptr;
+    reply_ = frame(encodeResponse(r));
+    asio::async_write(socket_, asio::buffer(reply_),
+                      [self = shared_from_this()](auto, size_t) { self->finish(); });
+  }
+
+  void onPeerClosed(std::function<void()> f) { peer_closed_ = std::move(f); }
+  bool open() const { return state_ == State::kWaiting; }
+
  private:
+  enum class State { kReading, kWaiting, kSending, kDone };
+
   void onHeader(const boost::system::error_code& ec) {
     if (ec) return finish();
     uint32_t n = uint32_t{header_[0]} << 24 | uint32_t{header_[1]} << 16 |
                  uint32_t{header_[2]} << 8 | uint32_t{header_[3]};
     if (n > kMaxRequestBytes) {
-      return respond(ControlResponse{
+      state_ = State::kWaiting;
+      return send(ControlResponse{
           2, "",
           "rempart: request too large (limit " + std::to_string(kMaxRequestBytes) + " bytes)\n"});
     }
@@ -52,19 +69,29 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void onPayload(const boost::system::error_code& ec) {
     if (ec) return finish();
+    timer_.cancel();
+    state_ = State::kWaiting;
     auto request = decodeRequest(payload_);
     if (!request)
-      return respond(ControlResponse{2, "", "rempart: " + request.error().message() + "\n"});
-    respond(handler_(*request, peer_));
+      return send(ControlResponse{2, "", "rempart: " + request.error().message() + "\n"});
+    watchPeer();
+    handler_(*request, peer_, makeReply());
   }
 
-  void respond(const ControlResponse& r) {
-    reply_ = frame(encodeResponse(r));
-    asio::async_write(socket_, asio::buffer(reply_),
-                      [self = shared_from_this()](auto, size_t) { self->finish(); });
+  void watchPeer() {
+    socket_.async_read_some(asio::buffer(probe_), [self = shared_from_this()](auto ec, size_t) {
+      if (ec == asio::error::operation_aborted || self->state_ != State::kWaiting) return;
+      self->state_ = State::kDone;
+      auto f = std::move(self->peer_closed_);
+      self->finish();
+      if (f) f();
+    });
   }
+
+  std::shared_ptr<PendingReply> makeReply();
 
   void finish() {
+    state_ = State::kDone;
     timer_.cancel();
     boost::system::error_code ignored;
     socket_.close(ignored);
@@ -74,10 +101,28 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::steady_timer timer_;
   ControlHandler handler_;
   PeerCredentials peer_;
+  State state_ = State::kReading;
   std::array<uint8_t, 4> header_{};
+  std::array<char, 1> probe_{};
   std::string payload_;
   std::string reply_;
+  std::function<void()> peer_closed_;
 };
+
+class SessionReply : public PendingReply {
+ public:
+  explicit SessionReply(std::shared_ptr<Session> s) : session_(std::move(s)) {}
+  void send(ControlResponse response) override { session_->send(response); }
+  void onPeerClosed(std::function<void()> f) override { session_->onPeerClosed(std::move(f)); }
+  bool open() const override { return session_->open(); }
+
+ private:
+  std::shared_ptr<Session> session_;
+};
+
+std::shared_ptr<PendingReply> Session::makeReply() {
+  return std::make_shared<SessionReply>(shared_from_this());
+}
 
 }  // namespace
 

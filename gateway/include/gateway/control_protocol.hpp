@@ -4,7 +4,8 @@
 // never given to a shell. One request and one response per connection.
 //
 // Framing: a 32-bit big-endian payload length, then the payload.
-//   request  = u32 word count, then per word (u32 length, bytes), then (u32 length, stdin bytes)
+//   request  = u32 word count, then per word (u32 length, bytes), then (u32 length, stdin bytes),
+//              then u32 context count, then per entry (u32 length, key), (u32 length, value)
 //   response = u32 exit status, (u32 length, stdout bytes), (u32 length, stderr bytes)
 #pragma once
 
@@ -21,11 +22,23 @@ inline constexpr size_t kMaxRequestBytes = 1 << 20;    // words + stdin (a confi
 inline constexpr size_t kMaxResponseBytes = 64 << 20;  // a log export may be large
 inline constexpr size_t kMaxWords = 256;
 inline constexpr size_t kMaxWordBytes = 4096;
+inline constexpr size_t kMaxContextEntries = 16;
+inline constexpr size_t kMaxContextKeyBytes = 32;
+inline constexpr size_t kMaxContextValueBytes = 1024;
+
+// What the CLI tells rempartd about the session it runs in, for the admin trail only (never for
+// authorization, which is by SO_PEERCRED uid): e.g. "ssh_client" = "198.51.100.7 52144",
+// "ssh_key" = "SHA256:...", "session" = "interactive". Keys are [a-z_]; values printable UTF-8.
+using ControlContext = std::vector<std::pair<std::string, std::string>>;
 
 struct ControlRequest {
   std::vector<std::string> words;
   std::string input;
+  ControlContext context;
   bool operator==(const ControlRequest&) const = default;
+
+  // The value of a context key, or "" when absent.
+  std::string contextValue(std::string_view key) const;
 };
 
 struct ControlResponse {

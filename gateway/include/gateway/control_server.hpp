@@ -1,7 +1,10 @@
 // rempartd's control socket: accepts CLI connections on a Unix stream socket, learns the peer's
 // uid from the kernel (SO_PEERCRED), decodes one request, hands it to the handler, writes the
 // response and closes. Runs on rempartd's io_context thread; the handler runs there too.
-// A slow or hostile client cannot block others: every connection has a deadline and size caps.
+// A slow or hostile client cannot block others: reading the request has a deadline and size
+// caps. The handler may answer at once or later (a command that waits on charon, or a
+// commit-confirm hold that lasts as long as the client's connection); meanwhile the server
+// watches the connection and tells the handler when the client goes away.
 #pragma once
 
 #include <sys/types.h>
@@ -24,8 +27,20 @@ struct PeerCredentials {
   gid_t gid = 0;
 };
 
-using ControlHandler =
-    std::function<ControlResponse(const ControlRequest&, const PeerCredentials&)>;
+// The answer to one request, to be sent exactly once, now or later (later calls are ignored).
+class PendingReply {
+ public:
+  virtual ~PendingReply() = default;
+  virtual void send(ControlResponse response) = 0;
+  // `f` runs once if the client closes its connection (or dies) before send(). Replaces any
+  // earlier callback.
+  virtual void onPeerClosed(std::function<void()> f) = 0;
+  // False once the response was sent or the client went away.
+  virtual bool open() const = 0;
+};
+
+using ControlHandler = std::function<void(const ControlRequest&, const PeerCredentials&,
+                                          std::shared_ptr<PendingReply>)>;
 
 class ControlServer {
  public:

@@ -23,7 +23,9 @@ std::string joinWords(const std::vector<std::string>& w) {
 
 }  // namespace
 
-ControlResponse CommandTable::dispatch(const Caller& caller, const ControlRequest& request) const {
+void CommandTable::dispatch(const Caller& caller, const ControlRequest& request,
+                            const PeerCredentials& peer,
+                            std::shared_ptr<PendingReply> reply) const {
   const auto& words = request.words;
   const CommandSpec* best = nullptr;
   for (const auto& s : specs_) {
@@ -34,29 +36,37 @@ ControlResponse CommandTable::dispatch(const Caller& caller, const ControlReques
   if (!best) {
     std::string what = words.empty() ? std::string("no command given")
                                      : "unknown command '" + joinWords(words) + "'";
-    return ControlResponse{kExitUsage, "", "rempart: " + what + "; try 'help'\n"};
+    return reply->send(ControlResponse{kExitUsage, "", "rempart: " + what + "; try 'help'\n"});
   }
   if (!caller.role) {
-    return ControlResponse{kExitDenied, "",
-                           "rempart: user " + caller.user + " has no role on this gateway\n"};
+    return reply->send(ControlResponse{
+        kExitDenied, "", "rempart: user " + caller.user + " has no role on this gateway\n"});
   }
   if (!allowed(*best, caller)) {
     std::string roles;
     for (auto r : best->roles)
       roles += (roles.empty() ? "" : " or ") + std::string(config::toString(r));
-    return ControlResponse{kExitDenied, "",
-                           "rempart: '" + joinWords(best->words) + "' needs the " + roles +
-                               " role; " + caller.user + " has " +
-                               std::string(config::toString(*caller.role)) + "\n"};
+    return reply->send(ControlResponse{kExitDenied, "",
+                                       "rempart: '" + joinWords(best->words) + "' needs the " +
+                                           roles + " role; " + caller.user + " has " +
+                                           std::string(config::toString(*caller.role)) + "\n"});
   }
-  CommandContext ctx{caller, request, {}, false};
+  CommandContext ctx{caller, request, peer, {}, false};
   for (size_t i = best->words.size(); i < words.size(); ++i) {
     if (words[i] == "--json")
       ctx.json = true;
     else
       ctx.args.push_back(words[i]);
   }
-  return best->run(ctx);
+  if (best->run_async) return best->run_async(ctx, std::move(reply));
+  reply->send(best->run(ctx));
+}
+
+std::vector<std::vector<std::string>> CommandTable::commandsFor(const Caller& caller) const {
+  std::vector<std::vector<std::string>> out;
+  for (const auto& s : specs_)
+    if (allowed(s, caller)) out.push_back(s.words);
+  return out;
 }
 
 std::string CommandTable::help(const Caller& caller) const {

@@ -56,7 +56,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(boost::asio::io_context& io, Daem
   Daemon* self = d.get();
   d->control_ = TRY(ControlServer::create(
       io, d->options_.control_socket,
-      [self](const ControlRequest& r, const PeerCredentials& p) { return self->handle(r, p); }));
+      [self](const ControlRequest& r, const PeerCredentials& p,
+             std::shared_ptr<PendingReply> reply) { self->handle(r, p, std::move(reply)); }));
   return d;
 }
 
@@ -65,7 +66,7 @@ Result<void> Daemon::start() {
                                  {"levels", std::to_string(config_.levels.size())}});
   auto core = TRY(openNetns("/proc/self/ns/net"));
   running_ = std::make_unique<RunningTopology>(io_, config_, topology_, std::move(core),
-                                              options_.paths.state_dir);
+                                               options_.paths.state_dir);
   TRY(running_->bringUp());
   connection_log_ = TRY(ConnectionLog::open(options_.paths.state_dir / "log"));
   LevelTunnelsOptions lto;
@@ -73,7 +74,8 @@ Result<void> Daemon::start() {
   lto.uid_base = options_.charon_uid_base;
   lto.hidden_dirs = {options_.paths.runtime_dir / "levels", options_.paths.state_dir};
   for (size_t i = 0; i < config_.levels.size(); ++i) {
-    tunnels_.push_back(TRY(LevelTunnels::create(io_, config_, config_.levels[i], topology_.levels[i], lto)));
+    tunnels_.push_back(
+        TRY(LevelTunnels::create(io_, config_, config_.levels[i], topology_.levels[i], lto)));
   }
   for (auto& t : tunnels_) t->start();
   return {};
@@ -96,16 +98,40 @@ void Daemon::stop(std::function<void()> done) {
   finish();
 }
 
-ControlResponse Daemon::handle(const ControlRequest& request, const PeerCredentials& peer) {
+namespace {
+
+// Forwards the answer to the client and notes it in rempartd's log once it is known.
+class LoggedReply : public PendingReply {
+ public:
+  LoggedReply(std::shared_ptr<PendingReply> inner, Caller caller, uid_t uid, std::string words)
+      : inner_(std::move(inner)), caller_(std::move(caller)), uid_(uid), words_(std::move(words)) {}
+  void send(ControlResponse r) override {
+    if (!inner_->open()) return;
+    log::info("control request", {{"user", caller_.user},
+                                  {"uid", std::to_string(uid_)},
+                                  {"command", words_},
+                                  {"status", std::to_string(r.exit_status)}});
+    inner_->send(std::move(r));
+  }
+  void onPeerClosed(std::function<void()> f) override { inner_->onPeerClosed(std::move(f)); }
+  bool open() const override { return inner_->open(); }
+
+ private:
+  std::shared_ptr<PendingReply> inner_;
+  Caller caller_;
+  uid_t uid_;
+  std::string words_;
+};
+
+}  // namespace
+
+void Daemon::handle(const ControlRequest& request, const PeerCredentials& peer,
+                    std::shared_ptr<PendingReply> reply) {
   Caller caller = roles_.identify(peer.uid);
-  ControlResponse r = commands_.dispatch(caller, request);
   std::string words;
   for (const auto& w : request.words) words += (words.empty() ? "" : " ") + w;
-  log::info("control request", {{"user", caller.user},
-                                {"uid", std::to_string(peer.uid)},
-                                {"command", words},
-                                {"status", std::to_string(r.exit_status)}});
-  return r;
+  commands_.dispatch(caller, request, peer,
+                     std::make_shared<LoggedReply>(std::move(reply), caller, peer.uid, words));
 }
 
 void Daemon::registerCommands() {
@@ -122,9 +148,15 @@ void Daemon::registerCommands() {
   commands_.add({{"show", "version"}, "show the Rempart version", {}, [](const CommandContext&) {
                    return ControlResponse{0, "rempart " REMPART_VERSION "\n", ""};
                  }});
-  commands_.add({{"show", "tunnels"}, "show every configured tunnel, up or down, and why", {},
-                 [this](const CommandContext& c) { return ControlResponse{0, tunnelsText(c.json), ""}; }});
-  commands_.add({{"show", "firewall"}, "show every namespace's firewall rules with their counters", {},
+  commands_.add({{"show", "tunnels"},
+                 "show every configured tunnel, up or down, and why",
+                 {},
+                 [this](const CommandContext& c) {
+                   return ControlResponse{0, tunnelsText(c.json), ""};
+                 }});
+  commands_.add({{"show", "firewall"},
+                 "show every namespace's firewall rules with their counters",
+                 {},
                  [this](const CommandContext&) { return firewallText(); }});
   commands_.add({{"show", "status"},
                  "show the gateway, its levels and their state",
@@ -153,9 +185,10 @@ std::string Daemon::tunnelsText(bool json) const {
     for (size_t i = 0; i < all.size(); ++i) {
       const auto& t = all[i];
       o << (i ? "," : "") << "{\"level\":" << q(t.level) << ",\"tunnel\":" << q(t.tunnel)
-        << ",\"state\":" << q(t.state) << ",\"why\":" << q(t.why) << ",\"start\":" << q(t.start_mode)
-        << ",\"peer\":" << q(t.remote_address) << ",\"remote_id\":" << q(t.remote_id)
-        << ",\"uptime_seconds\":" << (t.established_seconds ? std::to_string(*t.established_seconds) : "null")
+        << ",\"state\":" << q(t.state) << ",\"why\":" << q(t.why)
+        << ",\"start\":" << q(t.start_mode) << ",\"peer\":" << q(t.remote_address)
+        << ",\"remote_id\":" << q(t.remote_id) << ",\"uptime_seconds\":"
+        << (t.established_seconds ? std::to_string(*t.established_seconds) : "null")
         << ",\"bytes_in\":" << t.bytes_in << ",\"bytes_out\":" << t.bytes_out
         << ",\"packets_in\":" << t.packets_in << ",\"packets_out\":" << t.packets_out
         << ",\"spi_in\":" << q(t.spi_in) << ",\"spi_out\":" << q(t.spi_out) << "}";
@@ -164,16 +197,17 @@ std::string Daemon::tunnelsText(bool json) const {
     return o.str();
   }
   char line[512];
-  std::snprintf(line, sizeof line, "%-12s %-12s %-11s %-10s %12s %12s  %s\n", "LEVEL", "TUNNEL", "STATE",
-                "UPTIME", "BYTES IN", "BYTES OUT", "PEER / WHY");
+  std::snprintf(line, sizeof line, "%-12s %-12s %-11s %-10s %12s %12s  %s\n", "LEVEL", "TUNNEL",
+                "STATE", "UPTIME", "BYTES IN", "BYTES OUT", "PEER / WHY");
   o << line;
   for (const auto& t : all) {
     std::string uptime = t.established_seconds ? std::to_string(*t.established_seconds) + "s" : "-";
-    std::string peer = t.remote_address + " (" + t.remote_id + ")" + (t.why.empty() ? "" : ": " + t.why);
+    std::string peer =
+        t.remote_address + " (" + t.remote_id + ")" + (t.why.empty() ? "" : ": " + t.why);
     std::snprintf(line, sizeof line, "%-12s %-12s %-11s %-10s %12llu %12llu  %s\n", t.level.c_str(),
                   t.tunnel.c_str(), t.state.c_str(), uptime.c_str(),
-                  static_cast<unsigned long long>(t.bytes_in), static_cast<unsigned long long>(t.bytes_out),
-                  peer.c_str());
+                  static_cast<unsigned long long>(t.bytes_in),
+                  static_cast<unsigned long long>(t.bytes_out), peer.c_str());
     o << line;
   }
   return o.str();
@@ -195,7 +229,8 @@ ControlResponse Daemon::firewallText() const {
     return {};
   };
   std::string errors;
-  if (auto r = section("core", running_->coreNetns()); !r) errors += "core: " + r.error().message() + "\n";
+  if (auto r = section("core", running_->coreNetns()); !r)
+    errors += "core: " + r.error().message() + "\n";
   for (size_t i = 0; i < topology_.levels.size(); ++i) {
     if (auto r = section("level " + topology_.levels[i].name, running_->levelNetns(i)); !r)
       errors += "level " + topology_.levels[i].name + ": " + r.error().message() + "\n";
@@ -217,7 +252,8 @@ std::string Daemon::statusText() const {
       size_t up = 0;
       auto st = tunnels_[i]->status();
       for (const auto& t : st) up += t.state == "up";
-      o << ", charon pid " << tunnels_[i]->charonPid() << ", tunnels " << up << "/" << st.size() << " up";
+      o << ", charon pid " << tunnels_[i]->charonPid() << ", tunnels " << up << "/" << st.size()
+        << " up";
     }
     o << "\n";
   }

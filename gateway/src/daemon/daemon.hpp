@@ -42,7 +42,8 @@ class Daemon {
  private:
   Daemon(boost::asio::io_context& io, DaemonOptions options, config::Config config);
   void registerCommands();
-  ControlResponse handle(const ControlRequest& request, const PeerCredentials& peer);
+  void handle(const ControlRequest& request, const PeerCredentials& peer,
+              std::shared_ptr<PendingReply> reply);
   std::string statusText() const;
   std::string tunnelsText(bool json) const;
   ControlResponse firewallText() const;
