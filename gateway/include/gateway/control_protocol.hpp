@@ -45,6 +45,9 @@ struct ControlResponse {
   int exit_status = 0;
   std::string out;
   std::string err;
+  // For rempartd's admin trail only, never sent to the client: what the request changed, e.g.
+  // the redacted config diff of a commit. Not part of the wire format.
+  std::string audit_note = {};
   bool operator==(const ControlResponse&) const = default;
 };
 
