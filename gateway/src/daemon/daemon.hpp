@@ -39,6 +39,19 @@ class Daemon {
   // `done` runs (on the io_context).
   void stop(std::function<void()> done);
 
+  // Applies `next` to the running gateway (reconfigure.cpp says in what order, and what makes
+  // it rebuild everything). Everything that can fail before touching anything is checked first
+  // (firewalls, topology, VICI messages, every credential): then `done` gets the error and
+  // nothing changed. A failure while applying names what failed and leaves the rest; calling
+  // reconfigure() with the previous config then restores it. Unchanged tunnels keep their SAs.
+  // `done` runs once, on the io_context. One at a time: a call while another runs is refused
+  // (kConflict).
+  void reconfigure(config::Config next, std::function<void(Result<void>)> done);
+  // Reads and validates a config file (each located error is logged; nothing changes on
+  // error), then reconfigure()s to it; if applying fails midway, goes back to the config in
+  // force before. Outcomes are logged. What SIGHUP does.
+  void reloadFrom(const std::filesystem::path& path);
+
  private:
   Daemon(boost::asio::io_context& io, DaemonOptions options, config::Config config);
   void registerCommands();
@@ -47,10 +60,15 @@ class Daemon {
   std::string statusText() const;
   std::string tunnelsText(bool json) const;
   ControlResponse firewallText() const;
+  // One LevelTunnels per level of config_, started. Used by start() and by a rebuild.
+  [[nodiscard]] Result<void> startLevelTunnels();
+  void rebuild(std::shared_ptr<const config::Config> next, TopologyPlan plan,
+               std::function<void(Result<void>)> done);
 
   boost::asio::io_context& io_;
   DaemonOptions options_;
-  config::Config config_;
+  // Shared with RunningTopology and LevelTunnels; replaced (never mutated) by reconfigure().
+  std::shared_ptr<const config::Config> config_;
   TopologyPlan topology_;
   std::unique_ptr<RunningTopology> running_;
   std::unique_ptr<ConnectionLog> connection_log_;
@@ -58,6 +76,8 @@ class Daemon {
   RoleMap roles_;
   CommandTable commands_;
   std::unique_ptr<ControlServer> control_;
+  bool reconfiguring_ = false;
+  bool reconfigure_touched_ = false;  // the last reconfigure() got past validation
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
 };
 
