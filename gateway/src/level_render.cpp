@@ -1,6 +1,7 @@
+#include "gateway/level_render.hpp"
+
 #include "common/atomic_file.hpp"
 #include "firewall/topology.hpp"
-#include "gateway/level_render.hpp"
 #include "gateway/vici/conn_builder.hpp"
 
 namespace rempart::gateway {
@@ -50,7 +51,8 @@ Result<RenderedLevel> renderLevel(const config::Config& config, const config::Le
       if (psk.empty())
         return fail(ErrorCode::kInvalidInput,
                     "level " + level.name + ": credential '" + t.psk + "' is empty");
-      r.psk = vici::SharedSecret{"psk-" + t.name, "IKE", std::move(psk), {level.identity.id, t.remote_id}};
+      r.psk = vici::SharedSecret{
+          "psk-" + t.name, "IKE", std::move(psk), {level.identity.id, t.remote_id}};
     }
     out.tunnels.push_back(std::move(r));
   }

@@ -9,9 +9,8 @@
 namespace rempart::gateway {
 
 LevelTunnels::LevelTunnels(boost::asio::io_context& io,
-                           std::shared_ptr<const config::Config> config,
-                           const config::Level& level, const LevelPlan& plan,
-                           LevelTunnelsOptions options)
+                           std::shared_ptr<const config::Config> config, const config::Level& level,
+                           const LevelPlan& plan, LevelTunnelsOptions options)
     : io_(io),
       config_(std::move(config)),
       level_(&level),
@@ -39,11 +38,9 @@ LevelTunnels::~LevelTunnels() {
   *alive_ = false;
 }
 
-Result<std::unique_ptr<LevelTunnels>> LevelTunnels::create(boost::asio::io_context& io,
-                                                           std::shared_ptr<const config::Config> config,
-                                                           const config::Level& level,
-                                                           const LevelPlan& plan,
-                                                           LevelTunnelsOptions options) {
+Result<std::unique_ptr<LevelTunnels>> LevelTunnels::create(
+    boost::asio::io_context& io, std::shared_ptr<const config::Config> config,
+    const config::Level& level, const LevelPlan& plan, LevelTunnelsOptions options) {
   const config::Dataplane dataplane = config->system.dataplane;
   std::unique_ptr<LevelTunnels> lt(
       new LevelTunnels(io, std::move(config), level, plan, std::move(options)));
@@ -151,7 +148,8 @@ void LevelTunnels::pushEverything() {
     vici_->loadConns(std::move(conns), [this, alive](Result<void> r) {
       if (!*alive) return;
       if (!r)
-        log::error("loading connections", {{"level", level_->name}, {"error", r.error().message()}});
+        log::error("loading connections",
+                   {{"level", level_->name}, {"error", r.error().message()}});
       else
         log::info("connections loaded",
                   {{"level", level_->name}, {"count", std::to_string(level_->tunnels.size())}});

@@ -37,8 +37,8 @@ Result<void> wrapped(Result<void> r, const std::string& what) {
 
 }  // namespace
 
-void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next,
-                             const config::Level& level, RenderedLevel rendered, Done done) {
+void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next, const config::Level& level,
+                             RenderedLevel rendered, Done done) {
   TunnelDiff diff = diffTunnels(loaded_, rendered);
   // The definition in charon did not change but we terminated its SAs earlier (a reconcile that
   // failed midway): charon will not initiate it again by itself.
@@ -51,9 +51,8 @@ void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next,
   std::map<std::string, TunnelStatus> statuses;
   for (const auto& t : level_->tunnels) {
     auto it = tunnels_.find(t.name);
-    bool keep = it != tunnels_.end() &&
-                std::find(diff.unchanged.begin(), diff.unchanged.end(), t.name) !=
-                    diff.unchanged.end();
+    bool keep = it != tunnels_.end() && std::find(diff.unchanged.begin(), diff.unchanged.end(),
+                                                  t.name) != diff.unchanged.end();
     statuses[t.name] = keep ? it->second : initialStatus(t);
     if (!keep) statuses[t.name].why = "reloading";
   }
@@ -100,7 +99,8 @@ void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next,
       steps->push_back([this, alive, next_state, i](Done step) {
         vici_->loadKey("any", next_state->keys[i], [alive, step](Result<std::string> r) {
           if (!*alive) return;
-          step(r ? Result<void>{} : wrapped(unexpected<Error>(r.error()), "loading the private key"));
+          step(r ? Result<void>{}
+                 : wrapped(unexpected<Error>(r.error()), "loading the private key"));
         });
       });
     }

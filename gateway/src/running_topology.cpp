@@ -90,10 +90,11 @@ void RunningTopology::tearDown() {
   dhcp_.reset();
   // The core never falls open: what stays when rempartd is gone is the closed ruleset.
   if (config_->management) {
-    logFailure("loading the closed firewall",
-               applyFirewall(
-                   core, firewall::closedRuleset(config_->management, config_->management->interface),
-                   "closed core"));
+    logFailure(
+        "loading the closed firewall",
+        applyFirewall(core,
+                      firewall::closedRuleset(config_->management, config_->management->interface),
+                      "closed core"));
   }
   for (const auto& p : plan_.proxied_public_addresses) {
     logFailure("removing proxy neighbour",
@@ -150,7 +151,8 @@ std::string RunningTopology::rebuildReason(const config::Config& current,
   const auto& ua = current.uplink;
   const auto& ub = next.uplink;
   if (ua.interface != ub.interface) return "the uplink interface changed";
-  if (ua.ipv4_dhcp != ub.ipv4_dhcp || ua.dhcp.ignore_classless_routes != ub.dhcp.ignore_classless_routes ||
+  if (ua.ipv4_dhcp != ub.ipv4_dhcp ||
+      ua.dhcp.ignore_classless_routes != ub.dhcp.ignore_classless_routes ||
       ua.dhcp.max_routes != ub.dhcp.max_routes)
     return "the uplink's DHCP settings changed";
   if (ua.ipv6.has_value() != ub.ipv6.has_value()) return "IPv6 on the uplink was turned on or off";

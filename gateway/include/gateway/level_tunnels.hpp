@@ -7,10 +7,10 @@
 // reference. Runs on rempartd's io_context thread only.
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -103,8 +103,8 @@ class LevelTunnels {
   boost::asio::posix::stream_descriptor error_notify_;
   std::array<char, 4096> error_notify_buf_{};
   std::map<std::string, TunnelStatus> tunnels_;
-  RenderedLevel loaded_;          // what charon was last told to hold (our best knowledge)
-  std::set<std::string> stale_;   // tunnels whose SAs we terminated without a new definition
+  RenderedLevel loaded_;         // what charon was last told to hold (our best knowledge)
+  std::set<std::string> stale_;  // tunnels whose SAs we terminated without a new definition
   std::string charon_state_ = "starting";
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -51,8 +51,7 @@ void Daemon::reconfigure(config::Config next, std::function<void(Result<void>)> 
   if (!running_) return answer(fail(ErrorCode::kConflict, "the gateway is not running"));
   auto cfg = std::make_shared<const config::Config>(std::move(next));
   auto prepared = prepare(*cfg, options_.paths);
-  if (!prepared)
-    return answer(unexpected<Error>(prepared.error().wrap("nothing changed")));
+  if (!prepared) return answer(unexpected<Error>(prepared.error().wrap("nothing changed")));
 
   reconfiguring_ = true;
   reconfigure_touched_ = true;
@@ -85,7 +84,8 @@ void Daemon::reconfigure(config::Config next, std::function<void(Result<void>)> 
                            [join, finish](Result<void> r) {
                              if (!r && !join->first_error) join->first_error = r.error();
                              if (--join->pending > 0) return;
-                             if (join->first_error) return finish(unexpected<Error>(*join->first_error));
+                             if (join->first_error)
+                               return finish(unexpected<Error>(*join->first_error));
                              finish({});
                            });
   }
