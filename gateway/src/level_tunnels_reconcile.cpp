@@ -1,10 +1,10 @@
 // LevelTunnels::reconcile: applying a config change to a running charon, one VICI request at
-// a time. Order: secrets first (a reloaded connection must find its PSK), then removed tunnels
-// (terminate, then unload: responder SAs survive unload-conn in 5.9.8), then changed ones
-// (terminate the SAs of the old definition, then load the new one: charon initiates
-// start-action connections whose definition changed), then added ones (charon initiates them
-// on load), and last the secrets nobody needs any more. `loaded_` follows every success, so
-// that after a failure midway it still says what charon holds.
+// a time. Order: secrets first (a reloaded connection must find its PSK); removed tunnels
+// (terminate, then unload: responder SAs survive unload-conn in 5.9.8); changed ones (load the
+// new definition, terminate every SA of the tunnel, initiate it again when it starts by itself);
+// added ones (charon initiates start-action connections on load); last the secrets nobody needs
+// any more. `loaded_` follows every success, so that after a failure midway it still says what
+// charon holds, and `stale_` names tunnels left without SAs that charon will not restart.
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
@@ -142,31 +142,36 @@ void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next, const c
 
   auto load = [this, alive, next_state, find_loaded](const std::string& name, bool changed) {
     return [this, alive, next_state, find_loaded, name, changed](Done step) {
-      const RenderedTunnel& t = *next_state->find(name);
-      auto it = find_loaded(name);
-      // charon initiates a start-action connection on load only if its definition changed.
-      bool same_definition = it != loaded_.tunnels.end() && it->conn == t.conn;
-      vici_->loadConn(t.conn, [this, alive, next_state, find_loaded, name, changed, same_definition,
-                               step](Result<void> r) {
-        if (!*alive) return;
-        if (!r) return step(wrapped(std::move(r), "tunnel " + name + ": load-conn"));
-        const RenderedTunnel& t = *next_state->find(name);
-        auto it = find_loaded(name);
-        if (it != loaded_.tunnels.end())
-          *it = t;
-        else
-          loaded_.tunnels.push_back(t);
-        stale_.erase(name);
-        log::notice(changed ? "tunnel reloaded" : "tunnel added",
-                    {{"level", level_->name}, {"tunnel", name}});
-        if (same_definition && t.starts) initiateLogged(name);
-        step({});
-      });
+      vici_->loadConn(next_state->find(name)->conn,
+                      [this, alive, next_state, find_loaded, name, changed, step](Result<void> r) {
+                        if (!*alive) return;
+                        if (!r)
+                          return step(wrapped(std::move(r), "tunnel " + name + ": load-conn"));
+                        const RenderedTunnel& t = *next_state->find(name);
+                        auto it = find_loaded(name);
+                        if (it != loaded_.tunnels.end())
+                          *it = t;
+                        else
+                          loaded_.tunnels.push_back(t);
+                        log::notice(changed ? "tunnel reloaded" : "tunnel added",
+                                    {{"level", level_->name}, {"tunnel", name}});
+                        step({});
+                      });
     };
   };
+  auto initiate = [this, next_state](const std::string& name) {
+    return [this, next_state, name](Done step) {
+      if (next_state->find(name)->starts) initiateLogged(name);
+      step({});
+    };
+  };
+  // Changed: the new definition first, so that whatever comes up from now on uses it; then
+  // every SA of the tunnel goes (those set up under the old definition, and responder SAs,
+  // which charon keeps across a reload), and it starts again under the new one.
   for (const auto& name : diff.changed) {
-    steps->push_back(terminate(name));
     steps->push_back(load(name, true));
+    steps->push_back(terminate(name));
+    steps->push_back(initiate(name));
   }
   for (const auto& name : diff.added) steps->push_back(load(name, false));
 
@@ -181,12 +186,7 @@ void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next, const c
       });
     });
   }
-  for (const auto& name : reinitiate) {
-    steps->push_back([this, name](Done step) {
-      initiateLogged(name);
-      step({});
-    });
-  }
+  for (const auto& name : reinitiate) steps->push_back(initiate(name));
 
   runSteps(steps, 0, [this, alive, done](Result<void> r) {
     if (!*alive) return;
@@ -202,6 +202,7 @@ void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next, const c
 }
 
 void LevelTunnels::initiateLogged(const std::string& name) {
+  stale_.erase(name);
   // Not awaited: the peer may not have the matching change yet; events tell the outcome.
   vici_->initiate(name, name, kInitiateWait, [this, alive = alive_, name](Result<vici::ChildSa> r) {
     if (!*alive || r) return;
