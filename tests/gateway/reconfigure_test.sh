@@ -196,6 +196,7 @@ check "removing a tunnel kept the others' SAs (same SPIs)" test "$kept" = "$afte
 ruleset_before=$(nft_level paris red)
 ids_before=$(all_ids)
 refused=$(log_count paris 'configuration unchanged')
+cp "$p" "$p.good"
 sed -i '0,/dpd_interval: 10s/s//dpd_interval: soon/' "$p"
 line=$(grep -n 'dpd_interval: soon' "$p" | cut -d: -f1)
 sites_reload paris
@@ -207,6 +208,24 @@ check "the ruleset is the same" test "$ruleset_before" = "$(nft_level paris red)
 check "the SAs are the same" test "$ids_before" = "$(all_ids)"
 check "both rempartd are still running" \
   bash -c "kill -0 $(cat "$SITES_DIR/paris/rempartd.pid") && kill -0 $(cat "$SITES_DIR/lyon/rempartd.pid")"
+
+# --- Removing a level and adding it back: applied by rebuilding the gateway (logged). ---
+cp "$p.good" "$p"
+perl -0pi -e 's/  - name: blue\n(    .*\n|      .*\n)*//' "$p"
+grep -q 'name: blue' "$p" && bad "test setup: the blue level was not removed from paris.yaml"
+sites_reload paris
+red_alone() {
+  sites_cli paris show status 2>/dev/null | grep -q 'level red:.*tunnels 1/1 up' &&
+    ! sites_cli paris show status 2>/dev/null | grep -q 'level blue'
+}
+check "without its blue level, paris is rebuilt and its red tunnel is up again" wait_for 60 red_alone
+check "the rebuild was logged with its reason" grep -q 'rebuilding the whole gateway.*levels were added or removed' "$SITES_DIR/paris/rempartd.log"
+check "blue's namespace is gone and lan-blue is back in the core" \
+  bash -c "! test -e $SITES_DIR/paris/run/netns/blue && ip -n $SITES_PREFIX-paris link show lan-blue >/dev/null"
+cp "$p.good" "$p"
+sites_reload paris
+check "with blue back, every tunnel of both gateways is up" sites_wait_tunnels 90
+check "paris blue reaches lyon blue again" sites_ping paris blue 10.4.0.10 3
 
 if [ "$failures" != 0 ]; then
   for site in paris lyon; do echo "--- $site"; grep -v '"charon"' "$SITES_DIR/$site/rempartd.log" | tail -30; done
