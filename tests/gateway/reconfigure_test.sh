@@ -52,6 +52,12 @@ stable_ids() {
   done
   echo "$b"
 }
+# kept BEFORE AFTER: every SA in BEFORE is still in AFTER with the same SPIs (charon may have
+# set up an extra duplicate meanwhile, both sides being initiators; that is no rekey).
+kept() {
+  local gone; gone=$(comm -23 <(grep -v ':$' <<<"$1" | sort) <(grep -v ':$' <<<"$2" | sort))
+  [ -z "$gone" ] || { echo "gone: $gone" >&2; return 1; }
+}
 installed() {  # SITE LEVEL IKE: at least one CHILD_SA of IKE is installed
   sites_swanctl "$1" "$2" --list-sas --raw --ike "$3" 2>/dev/null | grep -q 'state=INSTALLED'
 }
@@ -128,8 +134,7 @@ check "both rempartd logged the tunnel as added" \
   test "$(log_count paris 'tunnel added')" -ge 1 -a "$(log_count lyon 'tunnel added')" -ge 1
 after_add=$(all_ids)
 check "adding a tunnel kept every existing IKE and CHILD SA (same SPIs, no rekey)" \
-  test "$before" = "$after_add"
-[ "$before" = "$after_add" ] || diff <(echo "$before") <(echo "$after_add")
+  kept "$before" "$after_add"
 
 # --- A firewall change: lyon red lets TCP 5001 in from paris. ---
 ip netns exec "$SITES_PREFIX-lyon-red" nc -l -k 10.2.0.10 5001 >/dev/null 2>&1 &
@@ -145,7 +150,7 @@ check "the new rule is in lyon red's ruleset" \
 check "a real TCP connection to port 5001 now gets through" wait_for 10 tcp_5001
 kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null
 after_fw=$(all_ids)
-check "the firewall change touched no SA" test "$after_add" = "$after_fw"
+check "the firewall change touched no SA" kept "$after_add" "$after_fw"
 
 # --- Changing a tunnel: blue's ESP proposals on both sides. ---
 blue_before=$(ids paris blue lyon)
@@ -165,14 +170,14 @@ check "show tunnels has every tunnel up again" sites_wait_tunnels 30
 blue_after=$(ids paris blue lyon)
 check "blue's SPIs changed" test -n "$blue_after" -a "$(comm -12 <(echo "$blue_before") <(echo "$blue_after") | wc -l)" = 0
 check "red's SAs were untouched by blue's change" \
-  test "$red_before" = "$(ids paris red lyon; ids lyon red paris; ids paris red lyonblue)"
-check "paris blue still reaches lyon blue" sites_ping paris blue 10.4.0.10 3
+  kept "$red_before" "$(ids paris red lyon; ids lyon red paris; ids paris red lyonblue)"
+check "paris blue still reaches lyon blue" wait_for 20 sites_ping paris blue 10.4.0.10 1
 check "both rempartd logged the tunnel as reloaded" \
   test "$(log_count paris 'tunnel reloaded')" -ge 1 -a "$(log_count lyon 'tunnel reloaded')" -ge 1
 
 # --- Removing a tunnel: lyonblue / parisred go away again. ---
 sleep 2
-kept=$(all_ids)
+kept_before=$(all_ids)
 for f in "$p" "$l"; do
   perl -0pi -e 's/      - name: (lyonblue|parisred)\n(        .*\n)*//' "$f"
   delete_lines "$f" 'tunnel: (lyonblue|parisred)'
@@ -189,8 +194,7 @@ check "the removed tunnel is unloaded from both charons and its SAs are gone" wa
 check "show tunnels no longer lists it" \
   bash -c "! '$SITES_BUILD/gateway/rempart' --socket '$SITES_DIR/paris/run/control.sock' show tunnels | grep -q lyonblue"
 after_remove=$(all_ids)
-check "removing a tunnel kept the others' SAs (same SPIs)" test "$kept" = "$after_remove"
-[ "$kept" = "$after_remove" ] || diff <(echo "$kept") <(echo "$after_remove")
+check "removing a tunnel kept the others' SAs (same SPIs)" kept "$kept_before" "$after_remove"
 
 # --- An invalid config changes nothing and the log says where. ---
 ruleset_before=$(nft_level paris red)
@@ -205,7 +209,7 @@ check "the invalid config is refused" \
 check "the log names file:line:col ($(grep -o "paris.yaml:[0-9]*:[0-9]*" "$SITES_DIR/paris/rempartd.log" | tail -1))" \
   grep -q "paris.yaml:$line:[0-9]" "$SITES_DIR/paris/rempartd.log"
 check "the ruleset is the same" test "$ruleset_before" = "$(nft_level paris red)"
-check "the SAs are the same" test "$ids_before" = "$(all_ids)"
+check "the SAs are the same" kept "$ids_before" "$(all_ids)"
 check "both rempartd are still running" \
   bash -c "kill -0 $(cat "$SITES_DIR/paris/rempartd.pid") && kill -0 $(cat "$SITES_DIR/lyon/rempartd.pid")"
 
@@ -225,7 +229,7 @@ check "blue's namespace is gone and lan-blue is back in the core" \
 cp "$p.good" "$p"
 sites_reload paris
 check "with blue back, every tunnel of both gateways is up" sites_wait_tunnels 90
-check "paris blue reaches lyon blue again" sites_ping paris blue 10.4.0.10 3
+check "paris blue reaches lyon blue again" wait_for 20 sites_ping paris blue 10.4.0.10 1
 
 if [ "$failures" != 0 ]; then
   for site in paris lyon; do echo "--- $site"; grep -v '"charon"' "$SITES_DIR/$site/rempartd.log" | tail -30; done

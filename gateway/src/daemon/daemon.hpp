@@ -22,7 +22,7 @@ namespace rempart::gateway {
 struct DaemonOptions {
   std::filesystem::path config_path;
   InstancePaths paths{"/run/rempart", "/var/lib/rempart"};
-  std::filesystem::path control_socket;  // default <runtime>/control.sock
+  std::filesystem::path control_socket;             // default <runtime>/control.sock
   uid_t charon_uid_base = charon::kDefaultUidBase;  // distinct per gateway on one machine
 };
 
@@ -62,6 +62,9 @@ class Daemon {
   ControlResponse firewallText() const;
   // One LevelTunnels per level of config_, started. Used by start() and by a rebuild.
   [[nodiscard]] Result<void> startLevelTunnels();
+  // reconfigure(), telling `done` also whether anything was touched (validation passed).
+  void reconfigureTracked(config::Config next,
+                          std::function<void(Result<void>, bool touched)> done);
   void rebuild(std::shared_ptr<const config::Config> next, TopologyPlan plan,
                std::function<void(Result<void>)> done);
 
@@ -77,7 +80,6 @@ class Daemon {
   CommandTable commands_;
   std::unique_ptr<ControlServer> control_;
   bool reconfiguring_ = false;
-  bool reconfigure_touched_ = false;  // the last reconfigure() got past validation
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
 };
 

@@ -41,10 +41,13 @@ Result<Prepared> prepare(const config::Config& next, const InstancePaths& paths)
 }  // namespace
 
 void Daemon::reconfigure(config::Config next, std::function<void(Result<void>)> done) {
+  reconfigureTracked(std::move(next), [done](Result<void> r, bool) { done(std::move(r)); });
+}
+
+void Daemon::reconfigureTracked(config::Config next, std::function<void(Result<void>, bool)> done) {
   auto answer = [this, done](Result<void> r) {
-    boost::asio::post(io_, [done, r = std::move(r)] { done(r); });
+    boost::asio::post(io_, [done, r = std::move(r)] { done(r, false); });
   };
-  reconfigure_touched_ = false;
   if (reconfiguring_)
     return answer(fail(ErrorCode::kConflict,
                        "another configuration change is being applied; try again when it is done"));
@@ -54,12 +57,13 @@ void Daemon::reconfigure(config::Config next, std::function<void(Result<void>)> 
   if (!prepared) return answer(unexpected<Error>(prepared.error().wrap("nothing changed")));
 
   reconfiguring_ = true;
-  reconfigure_touched_ = true;
   auto finish = [this, done](Result<void> r) {
     reconfiguring_ = false;
-    done(std::move(r));
+    done(std::move(r), true);
   };
   std::string reason = RunningTopology::rebuildReason(*config_, *cfg);
+  if (reason.empty() && tunnels_.size() != cfg->levels.size())
+    reason = "the running levels do not match the configuration";
   if (!reason.empty()) {
     log::warning("rebuilding the whole gateway to apply the configuration (every tunnel drops)",
                  {{"reason", reason}});
@@ -148,10 +152,10 @@ void Daemon::reloadFrom(const std::filesystem::path& path) {
   }
   log::notice("reloading the configuration", {{"file", file}});
   auto previous = config_;
-  reconfigure(std::move(*model), [this, file, previous](Result<void> r) {
+  reconfigureTracked(std::move(*model), [this, file, previous](Result<void> r, bool touched) {
     if (r) return log::notice("configuration reloaded", {{"file", file}});
     log::error("configuration not applied", {{"file", file}, {"error", r.error().message()}});
-    if (!reconfigure_touched_) return;
+    if (!touched) return;
     log::warning("going back to the previous configuration", {{"file", file}});
     reconfigure(*previous, [](Result<void> back) {
       if (back)
