@@ -196,6 +196,29 @@ check "show tunnels no longer lists it" \
 after_remove=$(all_ids)
 check "removing a tunnel kept the others' SAs (same SPIs)" kept "$kept_before" "$after_remove"
 
+# --- A change the kernel refuses midway: SIGHUP goes back to the previous config. Level red
+# (applied first) gets a new LAN address; level blue an IPv6 address on a LAN where IPv6 is
+# disabled, which the kernel refuses. ---
+nsenter --net="$SITES_DIR/paris/run/netns/blue" sysctl -qw net.ipv6.conf.lan-blue.disable_ipv6=1
+cp "$p" "$p.valid"
+sed -i 's|addresses: \[10.1.0.1/24, 10.1.1.1/24\]|addresses: [10.1.0.1/24, 10.1.1.1/24, 10.1.2.1/24]|' "$p"
+sed -i 's|addresses: \[10.3.0.1/24\]|addresses: [10.3.0.1/24, "fd00:3::1/64"]|' "$p"
+ids_before=$(all_ids)
+restored=$(log_count paris 'previous configuration restored')
+red_applied=$(log_count paris 'network applied netns="level red"')
+sites_reload paris
+check "the refused change is reported and the previous configuration restored" \
+  wait_for 30 bash -c "test \$(grep -c 'previous configuration restored' $SITES_DIR/paris/rempartd.log) -gt $restored"
+check "the error names the level and the address" \
+  bash -c "grep 'configuration not applied' $SITES_DIR/paris/rempartd.log | tail -1 | grep 'level blue' | grep -q 'fd00:3::1'"
+check "level red's network was changed, then changed back" \
+  test "$(log_count paris 'network applied netns="level red"')" -ge $((red_applied + 2))
+check "level red's address from the refused config was taken back" \
+  bash -c "! nsenter --net=$SITES_DIR/paris/run/netns/red ip -j addr show dev lan-red | grep -q '10.1.2.1'"
+check "the refused change touched no SA" kept "$ids_before" "$(all_ids)"
+cp "$p.valid" "$p"
+nsenter --net="$SITES_DIR/paris/run/netns/blue" sysctl -qw net.ipv6.conf.lan-blue.disable_ipv6=0
+
 # --- An invalid config changes nothing and the log says where. ---
 ruleset_before=$(nft_level paris red)
 ids_before=$(all_ids)
