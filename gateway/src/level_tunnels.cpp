@@ -17,6 +17,7 @@ LevelTunnels::LevelTunnels(boost::asio::io_context& io,
       plan_(plan),
       options_(std::move(options)),
       refresh_timer_(io),
+      reconnect_timer_(io),
       error_notify_(io) {
   for (const auto& t : level_->tunnels) tunnels_[t.name] = initialStatus(t);
 }
@@ -111,6 +112,12 @@ void LevelTunnels::onReady() {
       refresh();
     }
   });
+  vici_->setDisconnectHandler([this, alive = alive_](const Error& e) {
+    if (!*alive) return;
+    log::warning("VICI connection to charon lost",
+                 {{"level", level_->name}, {"error", e.message()}});
+    reconnectLater();
+  });
   vici_->connect([this, alive = alive_](Result<void> r) {
     if (!*alive) return;
     if (!r) {
@@ -154,6 +161,7 @@ void LevelTunnels::pushEverything() {
         log::info("connections loaded",
                   {{"level", level_->name}, {"count", std::to_string(level_->tunnels.size())}});
       for (auto& [name, t] : tunnels_) t.why = r ? "negotiating" : r.error().message();
+      if (r) unloadStrays();
       refresh();
     });
   };
@@ -264,6 +272,7 @@ std::vector<TunnelStatus> LevelTunnels::status() const {
 
 void LevelTunnels::stop(std::function<void()> done) {
   refresh_timer_.cancel();
+  reconnect_timer_.cancel();
   auto finish = [this, done = std::move(done)]() mutable {
     boost::system::error_code ignored;
     error_notify_.close(ignored);

@@ -64,7 +64,8 @@ void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next, const c
                                     {"changed", std::to_string(diff.changed.size())},
                                     {"removed", std::to_string(diff.removed.size())}});
   if (!vici_ || !vici_->connected()) {
-    // Nothing to talk to: charon's next start pushes the new config in full.
+    // Nothing to talk to: charon's next start, or the VICI reconnection, pushes the new
+    // config in full (and unloads the connections it does not name).
     boost::asio::post(io_, [done] { done({}); });
     return;
   }
@@ -119,7 +120,7 @@ void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next, const c
         if (!r)
           log::warning("terminating a tunnel's SAs",
                        {{"level", level_->name}, {"tunnel", name}, {"error", r.error().message()}});
-        stale_.insert(name);
+        if (level_->findTunnel(name) != nullptr) stale_.insert(name);
         step({});
       });
     };
@@ -138,6 +139,9 @@ void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next, const c
         step(wrapped(std::move(r), "tunnel " + name + ": unload-conn"));
       });
     });
+    // Again: the peer's close action may have set up a new SA between the first terminate
+    // and the unload, and charon keeps SAs of unloaded connections.
+    steps->push_back(terminate(name));
   }
 
   auto load = [this, alive, next_state, find_loaded](const std::string& name, bool changed) {
@@ -208,6 +212,36 @@ void LevelTunnels::initiateLogged(const std::string& name) {
     if (!*alive || r) return;
     log::warning("initiating a tunnel",
                  {{"level", level_->name}, {"tunnel", name}, {"error", r.error().message()}});
+  });
+}
+
+void LevelTunnels::reconnectLater() {
+  reconnect_timer_.expires_after(std::chrono::seconds(1));
+  reconnect_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+    if (ec || !*alive) return;
+    // charon died (on_exit changed the state; its restart connects afresh) or is back already.
+    if (charon_state_ != "running" || !vici_ || vici_->connected()) return;
+    vici_->connect([this, alive](Result<void> r) {
+      if (!*alive) return;
+      if (!r) return reconnectLater();
+      log::notice("VICI connection to charon restored", {{"level", level_->name}});
+      pushEverything();
+    });
+  });
+}
+
+void LevelTunnels::unloadStrays() {
+  vici_->getConns([this, alive = alive_](Result<std::vector<std::string>> conns) {
+    if (!*alive || !conns) return;
+    for (const auto& name : *conns) {
+      if (level_->findTunnel(name) != nullptr) continue;
+      log::notice("unloading a connection the config does not name",
+                  {{"level", level_->name}, {"tunnel", name}});
+      vici_->terminate(name, kTerminateWait, [this, alive, name](Result<unsigned>) {
+        if (!*alive || !vici_->connected()) return;
+        vici_->unloadConn(name, [](Result<void>) {});
+      });
+    }
   });
 }
 

@@ -13,7 +13,7 @@ trap 'sites_down; rm -rf "$SITES_CONFIG_DIR"' EXIT
 failures=0
 ok() { echo "ok - $*"; }
 bad() { echo "not ok - $*"; failures=$((failures + 1)); }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; return 1; fi; }
 # wait_for SECONDS CMD...: polls until CMD succeeds.
 wait_for() {
   local deadline=$(( $(date +%s) + $1 )); shift
@@ -152,10 +152,11 @@ kill "$listener" 2>/dev/null; wait "$listener" 2>/dev/null
 after_fw=$(all_ids)
 check "the firewall change touched no SA" kept "$after_add" "$after_fw"
 
-# --- Changing a tunnel: blue's ESP proposals on both sides. ---
+# --- Changing a tunnel: blue's ESP proposal on both sides, to one the old definition does not
+# accept, so that no SA can survive from before (and none can be set up between the reloads). ---
 blue_before=$(ids paris blue lyon)
 for f in "$p" "$l"; do
-  insert_after "$f" 3 "        dpd_interval: 10s" "        esp_proposals: [aes128gcm16-x25519, aes256gcm16-x25519]
+  insert_after "$f" 3 "        dpd_interval: 10s" "        esp_proposals: [aes128gcm16-x25519]
 "
 done
 red_before=$(ids paris red lyon; ids lyon red paris; ids paris red lyonblue)
@@ -190,7 +191,9 @@ gone() {
     ! sites_swanctl lyon blue --list-conns 2>/dev/null | grep -q '^parisred:' &&
     no_sas paris red lyonblue && no_sas lyon blue parisred
 }
-check "the removed tunnel is unloaded from both charons and its SAs are gone" wait_for 30 gone
+check "the removed tunnel is unloaded from both charons and its SAs are gone" wait_for 30 gone ||
+  { sites_swanctl paris red --list-conns; sites_swanctl paris red --list-sas
+    sites_swanctl lyon blue --list-conns; sites_swanctl lyon blue --list-sas; }
 check "show tunnels no longer lists it" \
   bash -c "! '$SITES_BUILD/gateway/rempart' --socket '$SITES_DIR/paris/run/control.sock' show tunnels | grep -q lyonblue"
 after_remove=$(all_ids)
@@ -218,6 +221,45 @@ check "level red's address from the refused config was taken back" \
 check "the refused change touched no SA" kept "$ids_before" "$(all_ids)"
 cp "$p.valid" "$p"
 nsenter --net="$SITES_DIR/paris/run/netns/blue" sysctl -qw net.ipv6.conf.lan-blue.disable_ipv6=0
+
+# --- charon stops answering midway (SIGSTOP): the VICI request times out, the SIGHUP path goes
+# back to the previous config, and once charon answers again rempartd reconnects and pushes the
+# config in force. The change adds a passive tunnel to level red. ---
+charon_pid() {  # SITE LEVEL
+  sites_cli "$1" show status | sed -n "s/.*level $2:.*charon pid \([0-9-]*\).*/\1/p"
+}
+red_pid=$(charon_pid paris red)
+insert_after "$p" 1 "    credentials:" "      - {name: x-psk, type: psk}
+"
+insert_after "$p" 1 "    tunnels:" "      - name: extra
+        remote_address: 192.0.2.99
+        remote_id: extra.demo
+        auth: psk
+        psk: x-psk
+        local_ts: [10.1.1.0/24]
+        remote_ts: [10.9.0.0/24]
+        start: passive
+"
+blue_ids=$(ids paris blue lyon)
+restored=$(log_count paris 'previous configuration restored')
+reconnected=$(log_count paris 'VICI connection to charon restored level=red')
+kill -STOP "$red_pid"
+sites_reload paris
+check "a VICI timeout in level red is reported and the previous configuration restored" \
+  wait_for 60 bash -c "test \$(grep -c 'previous configuration restored' $SITES_DIR/paris/rempartd.log) -gt $restored"
+check "the error names level red" \
+  bash -c "grep 'configuration not applied' $SITES_DIR/paris/rempartd.log | tail -1 | grep -q 'level red'"
+kill -CONT "$red_pid"
+check "rempartd reconnects to red's charon once it answers" \
+  wait_for 60 bash -c "test \$(grep -c 'VICI connection to charon restored level=red' $SITES_DIR/paris/rempartd.log) -gt $reconnected"
+only_lyon() {
+  local conns; conns=$(sites_swanctl paris red --list-conns 2>/dev/null | grep -o '^[a-z]*:')
+  [ "$conns" = "lyon:" ]
+}
+check "red's charon holds only the configured tunnel" wait_for 20 only_lyon
+check "every tunnel is up" sites_wait_tunnels 60
+check "blue's SAs were untouched throughout" kept "$blue_ids" "$(ids paris blue lyon)"
+cp "$p.valid" "$p"
 
 # --- An invalid config changes nothing and the log says where. ---
 ruleset_before=$(nft_level paris red)
@@ -255,7 +297,11 @@ check "with blue back, every tunnel of both gateways is up" sites_wait_tunnels 9
 check "paris blue reaches lyon blue again" wait_for 20 sites_ping paris blue 10.4.0.10 1
 
 if [ "$failures" != 0 ]; then
-  for site in paris lyon; do echo "--- $site"; grep -v '"charon"' "$SITES_DIR/$site/rempartd.log" | tail -30; done
+  for site in paris lyon; do
+    echo "--- $site (full log kept in /tmp/rempart-rc-$$-$site.log)"
+    cp "$SITES_DIR/$site/rempartd.log" "/tmp/rempart-rc-$$-$site.log"
+    grep -v '^debug' "$SITES_DIR/$site/rempartd.log" | tail -30
+  done
 fi
 sites_down
 trap - EXIT

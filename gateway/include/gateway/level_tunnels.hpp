@@ -72,7 +72,8 @@ class LevelTunnels {
   // (also for re-pushing after a charon restart). `done` runs once, on the io_context, with the
   // first VICI failure (naming the tunnel and step); what was applied before it stays, and is
   // known, so that reconciling back to the previous config restores it. If charon is not
-  // running, nothing is sent: the next start pushes `next`.
+  // running or the VICI connection is down, nothing is sent: the next start or reconnection
+  // pushes `next` in full and unloads the connections it does not name.
   void reconcile(std::shared_ptr<const config::Config> next, const config::Level& level,
                  RenderedLevel rendered, std::function<void(Result<void>)> done);
 
@@ -86,6 +87,11 @@ class LevelTunnels {
   void onReady();
   void pushEverything();
   void initiateLogged(const std::string& name);
+  // After a lost VICI connection (a request timed out) while charon still runs: connect again
+  // and push everything, since what charon did meanwhile is unknown.
+  void reconnectLater();
+  // Terminates and unloads every connection charon holds that the config does not name.
+  void unloadStrays();
   void refresh();
   void armRefresh();
   void applySas(const std::vector<vici::IkeSa>& sas);
@@ -100,6 +106,7 @@ class LevelTunnels {
   std::unique_ptr<charon::CharonSupervisor> supervisor_;
   std::unique_ptr<vici::Client> vici_;
   boost::asio::steady_timer refresh_timer_;
+  boost::asio::steady_timer reconnect_timer_;
   boost::asio::posix::stream_descriptor error_notify_;
   std::array<char, 4096> error_notify_buf_{};
   std::map<std::string, TunnelStatus> tunnels_;
