@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "commands.hpp"
@@ -49,7 +50,8 @@ class Daemon {
   void reconfigure(config::Config next, std::function<void(Result<void>)> done);
   // Reads and validates a config file (each located error is logged; nothing changes on
   // error), then reconfigure()s to it; if applying fails midway, goes back to the config in
-  // force before. Outcomes are logged. What SIGHUP does.
+  // force before. Outcomes are logged. What SIGHUP does. While a change is being applied, the
+  // reload waits for it to finish (several reloads meanwhile make one).
   void reloadFrom(const std::filesystem::path& path);
 
  private:
@@ -80,6 +82,7 @@ class Daemon {
   CommandTable commands_;
   std::unique_ptr<ControlServer> control_;
   bool reconfiguring_ = false;
+  std::optional<std::filesystem::path> reload_pending_;  // reloadFrom() once reconfiguring ends
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
 };
 
