@@ -23,7 +23,7 @@ namespace rempart::gateway {
 struct DaemonOptions {
   std::filesystem::path config_path;
   InstancePaths paths{"/run/rempart", "/var/lib/rempart"};
-  std::filesystem::path control_socket;             // default <runtime>/control.sock
+  std::filesystem::path control_socket;  // default <runtime>/control.sock
   uid_t charon_uid_base = charon::kDefaultUidBase;  // distinct per gateway on one machine
 };
 
