@@ -1,6 +1,7 @@
 // `rempart`: the operator's CLI. `validate` runs locally; every other command is forwarded as
 // words (never through a shell) to rempartd over its control socket, which authorizes it by the
 // caller's uid. The CLI holds no privilege of its own.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -106,6 +107,13 @@ bool readsStdin(const std::vector<std::string_view>& words) {
          is("users", "add-key");
 }
 
+// `config commit|rollback ... --confirm MINUTES`: rempartd holds the answer (see forward()).
+bool armsConfirm(const std::vector<std::string_view>& words) {
+  if (words.size() < 2 || words[0] != "config" || (words[1] != "commit" && words[1] != "rollback"))
+    return false;
+  return std::find(words.begin(), words.end(), "--confirm") != words.end();
+}
+
 int forward(const std::filesystem::path& socket, const std::vector<std::string_view>& words) {
   rempart::gateway::ControlRequest request;
   for (auto w : words) request.words.emplace_back(w);
@@ -116,6 +124,14 @@ int forward(const std::filesystem::path& socket, const std::vector<std::string_v
       return 1;
     }
     request.input = std::move(*input);
+  }
+  if (armsConfirm(words)) {
+    // The answer comes only once the commit is confirmed or rolled back; callDaemon has no
+    // read timeout, and this process must stay alive: if it ends, rempartd rolls back.
+    std::cerr << "rempart: this command waits until 'config confirm' is run from another "
+                 "session; the change is rolled back when the time is up or if this session "
+                 "ends\n"
+              << std::flush;
   }
   auto response = rempart::gateway::callDaemon(socket, request);
   if (!response) {

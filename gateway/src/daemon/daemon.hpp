@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "common/config/model.hpp"
 #include "common/result.hpp"
+#include "gateway/config_store.hpp"
 #include "gateway/control_server.hpp"
 #include "gateway/level_tunnels.hpp"
 #include "gateway/roles.hpp"
@@ -19,7 +20,12 @@
 
 namespace rempart::gateway {
 
+struct ConfigCommitState;  // config_commands.cpp
+struct CommitRequest;      // config_commands.cpp
+
 struct DaemonOptions {
+  // Seeds the config store (<state>/config) on first start; afterwards the store's active
+  // config is what runs, and this file is not read. May be empty once the store exists.
   std::filesystem::path config_path;
   InstancePaths paths{"/run/rempart", "/var/lib/rempart"};
   std::filesystem::path control_socket;  // default <runtime>/control.sock
@@ -48,6 +54,17 @@ class Daemon {
   std::string tunnelsText(bool json) const;
   ControlResponse firewallText() const;
 
+  // The config store and the `config ...` commands (config_commands.cpp).
+  void registerConfigCommands();
+  void commitConfig(const CommitRequest& request, std::shared_ptr<PendingReply> reply);
+  void rollBackUnconfirmed(const std::string& reason);
+  void stopConfigCommands();
+
+  // Makes `next` run: network, firewall and IPsec together; `done` runs on the io_context with
+  // the outcome. On failure the caller reconfigures back to the previous config.
+  // (reconfigure.cpp; until it lands, a temporary restart-in-place in reconfigure_stub.cpp.)
+  void reconfigure(config::Config next, std::function<void(Result<void>)> done);
+
   boost::asio::io_context& io_;
   DaemonOptions options_;
   config::Config config_;
@@ -58,6 +75,8 @@ class Daemon {
   RoleMap roles_;
   CommandTable commands_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<ConfigStore> store_;
+  std::shared_ptr<ConfigCommitState> config_commit_;
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
 };
 

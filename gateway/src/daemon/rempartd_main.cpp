@@ -17,8 +17,10 @@ namespace {
 using namespace rempart;
 
 constexpr std::string_view kUsage =
-    "usage: rempartd --config FILE [--runtime-dir DIR] [--state-dir DIR] [--control-socket PATH]\n"
-    "                [--charon-uid-base UID]\n";
+    "usage: rempartd [--config FILE] [--runtime-dir DIR] [--state-dir DIR] [--control-socket PATH]\n"
+    "                [--charon-uid-base UID]\n"
+    "  --config seeds the config store (<state-dir>/config) on first start; afterwards the\n"
+    "  store's active config runs (change it with 'rempart config load' and 'config commit').\n";
 
 int usage(std::string_view why) {
   std::cerr << "rempartd: " << why << "\n" << kUsage;
@@ -61,7 +63,6 @@ int main(int argc, char** argv) {
     else
       return usage("unknown or incomplete argument '" + std::string(a) + "'");
   }
-  if (options.config_path.empty()) return usage("--config is required");
 
   boost::asio::io_context io;
   auto daemon = gateway::Daemon::create(io, options);
