@@ -1,7 +1,10 @@
 // `rempart`: the operator's CLI. `validate` runs locally; every other command is forwarded as
 // words (never through a shell) to rempartd over its control socket, which authorizes it by the
 // caller's uid. The CLI holds no privilege of its own.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -98,6 +101,22 @@ int validate(const std::vector<std::string_view>& args) {
   return rc;
 }
 
+// All of standard input, whatever it is (a file, a pipe from ssh, a terminal), up to `max` bytes.
+rempart::Result<std::string> readStdin(size_t max) {
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return rempart::failErrno("reading standard input");
+    if (n == 0) return out;
+    if (out.size() + static_cast<size_t>(n) > max)
+      return rempart::fail(rempart::ErrorCode::kLimit,
+                           "standard input is larger than " + std::to_string(max) + " bytes");
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
 // Commands whose input comes from standard input (a candidate config, a key, a certificate).
 bool readsStdin(const std::vector<std::string_view>& words) {
   auto is = [&](std::string_view a, std::string_view b) {
@@ -118,9 +137,9 @@ int forward(const std::filesystem::path& socket, const std::vector<std::string_v
   rempart::gateway::ControlRequest request;
   for (auto w : words) request.words.emplace_back(w);
   if (readsStdin(words)) {
-    auto input = rempart::readFile("/dev/stdin", rempart::gateway::kMaxRequestBytes / 2);
+    auto input = readStdin(rempart::gateway::kMaxRequestBytes / 2);
     if (!input) {
-      std::cerr << "rempart: reading standard input: " << input.error().message() << "\n";
+      std::cerr << "rempart: " << input.error().message() << "\n";
       return 1;
     }
     request.input = std::move(*input);
