@@ -69,6 +69,17 @@ check "the store's active config is the new one" same_file "$active" "$GW_DIR/b.
 check "config history lists the commit with its comment" bash -c "$(declare -f gw_cli); gw_cli config history | grep -q '^\*    2 .*root.*add beta'"
 expect_fail "the candidate is gone after the commit" "no candidate" gw_cli config diff
 
+# A valid config the gateway cannot apply (its LAN interface does not exist): the commit fails,
+# the previous config stays in force, in the kernel, in charon and in the store.
+sed '/addresses: \[10.1.0.1\/24\]/a\      - interface: lan-nope\n        addresses: [10.9.0.1/24]' \
+  "$GW_DIR/b.yaml" >"$GW_DIR/unappliable.yaml"
+gw_cli config load <"$GW_DIR/unappliable.yaml" >/dev/null
+expect_fail "a commit that cannot be applied fails and says so" "commit failed" gw_cli config commit
+check "after the failed commit the previous config runs in the kernel and charon" \
+  gw_wait_state 60 4002 "alpha beta"
+check "after the failed commit the store's active config is the previous one" same_file "$active" "$GW_DIR/b.yaml"
+check "the failed commit is not in the history" bash -c "$(declare -f gw_cli); gw_cli config history | grep -q '^\*    2 '"
+
 # commit --confirm, not confirmed: rolled back when the time is up.
 gw_cli config load <"$GW_DIR/c.yaml" >/dev/null
 "$cli_bin" --socket "$sock" config commit --confirm 0.1 >"$GW_DIR/t.out" 2>"$GW_DIR/t.err" &

@@ -39,8 +39,7 @@ wait_ready() {  # until the control socket answers
   return 1
 }
 
-# rempartd is started by gw_start in the background; disowned so that its SIGKILLs stay quiet.
-start() { gw_start "$GW_DIR/A.yaml"; disown; }
+start() { gw_start "$GW_DIR/A.yaml"; }
 start
 wait_ready && gw_wait_state 60 4001 alpha || { bad "the gateway starts"; tail -30 "$GW_DIR/rempartd.log"; exit 1; }
 current=A

@@ -61,7 +61,13 @@ void Daemon::commitConfig(const CommitRequest& rq, std::shared_ptr<PendingReply>
     for (const auto& d : next.error()) all += d.format() + "\n";
     return reply->send(ControlResponse{1, "", all + "rempart: not valid; nothing changed\n"});
   }
-  auto previous = std::make_shared<config::Config>(config_);
+  // The previous config from the store's text (the same as what runs), not from config_, so
+  // that this code does not depend on how the daemon holds its config.
+  auto parsed_previous = config::parseConfig(*active, "active");
+  if (!parsed_previous)
+    return reply->send(
+        failure(1, "the active config in the store does not parse; nothing changed"));
+  auto previous = std::make_shared<config::Config>(std::move(*parsed_previous));
   std::string diff = redactedConfigDiff(*active, rq.text, "active", "new");
 
   if (rq.confirm_minutes) {
@@ -88,13 +94,13 @@ void Daemon::commitConfig(const CommitRequest& rq, std::shared_ptr<PendingReply>
     if (!applied) {
       log::error("config apply failed; restoring the previous config",
                  {{"what", rq.what}, {"error", applied.error().message()}});
-      reconfigure(*previous, [this, rq, reply, diff, previous_text,
-                              error = applied.error()](Result<void> restored) {
+      auto restore_store = [this, rq, reply, diff, previous_text](const Error& error,
+                                                                  Result<void> restored) {
         config_commit_->applying = false;
         logIfFailed("storing the previous config again", store_->setActive(*previous_text));
         logIfFailed("removing the pending confirm", store_->clearPending());
         std::string err = "rempart: " + rq.what + " failed: " + error.message() +
-                          "\nrempart: the previous config was restored; nothing changed\n";
+                          "\nrempart: the previous config is in force; nothing changed\n";
         if (!restored) {
           log::error("restoring the previous config failed",
                      {{"error", restored.error().message()}});
@@ -102,6 +108,12 @@ void Daemon::commitConfig(const CommitRequest& rq, std::shared_ptr<PendingReply>
                  "; restart rempartd to bring the stored config up\n";
         }
         reply->send(ControlResponse{1, "", err, rq.what + " failed, not applied:\n" + diff});
+      };
+      // Refused because another reconfiguration runs (e.g. SIGHUP): nothing was touched.
+      if (applied.error().code == ErrorCode::kConflict)
+        return restore_store(applied.error(), Result<void>{});
+      reconfigure(*previous, [restore_store, error = applied.error()](Result<void> restored) {
+        restore_store(error, std::move(restored));
       });
       return;
     }

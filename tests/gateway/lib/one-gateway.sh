@@ -96,6 +96,7 @@ gw_start() {
     --runtime-dir "$GW_DIR/run" --state-dir "$GW_DIR/state" \
     --charon-uid-base "$GW_UID_BASE" >>"$GW_DIR/rempartd.log" 2>&1 &
   echo $! >"$GW_DIR/rempartd.pid"
+  disown  # the tests SIGKILL it; no job-control noise
 }
 
 gw_cli() { "$GW_BUILD/gateway/rempart" --socket "$GW_DIR/run/control.sock" "$@"; }
