@@ -20,7 +20,11 @@ expect_fail() {
   err=$("$@" 2>&1 >/dev/null); rc=$?
   if [ $rc -ne 0 ] && grep -Eq -- "$pattern" <<<"$err"; then ok "$what"; else bad "$what (rc $rc: $err)"; fi
 }
-same_file() { cmp -s "$1" "$2"; }
+# same_file A B: A has B's content (polled briefly: the store and the kernel are updated in turn).
+same_file() {
+  for _ in $(seq 1 50); do cmp -s "$1" "$2" && return 0; sleep 0.1; done
+  return 1
+}
 no_pending() { [ ! -e "$GW_DIR/state/config/confirm.pending" ]; }
 active="$GW_DIR/state/config/active.yaml"
 # The waiting CLI runs in the background as itself (not in a subshell), so that $! is its pid.

@@ -94,10 +94,11 @@ void Daemon::commitConfig(const CommitRequest& rq, std::shared_ptr<PendingReply>
     if (!applied) {
       log::error("config apply failed; restoring the previous config",
                  {{"what", rq.what}, {"error", applied.error().message()}});
+      // The store leads, as in a commit: it names the previous config before it is re-applied.
+      logIfFailed("storing the previous config again", store_->setActive(*previous_text));
       auto restore_store = [this, rq, reply, diff, previous_text](const Error& error,
                                                                   Result<void> restored) {
         config_commit_->applying = false;
-        logIfFailed("storing the previous config again", store_->setActive(*previous_text));
         logIfFailed("removing the pending confirm", store_->clearPending());
         std::string err = "rempart: " + rq.what + " failed: " + error.message() +
                           "\nrempart: the previous config is in force; nothing changed\n";
@@ -184,9 +185,11 @@ void Daemon::rollBackUnconfirmed(const std::string& reason) {
       "commit-confirm: rolling back to the previous config",
       {{"reason", reason}, {"armed_by", p.armed_by}, {"history", std::to_string(p.history)}});
   st.applying = true;
+  // The store leads (the pending record stays until the end: a crash meanwhile still rolls
+  // back at the next start).
+  logIfFailed("storing the previous config", store_->setActive(p.previous));
   reconfigure(std::move(*previous), [this, p, reason](Result<void> restored) {
     config_commit_->applying = false;
-    logIfFailed("storing the previous config", store_->setActive(p.previous));
     auto n = store_->appendHistory(p.previous, "rempartd", "automatic rollback: " + reason);
     if (!n) log::error("recording the rollback in the history", {{"error", n.error().message()}});
     logIfFailed("removing the pending confirm", store_->clearPending());
