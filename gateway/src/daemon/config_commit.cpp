@@ -14,6 +14,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "common/atomic_file.hpp"
 #include "common/config/parse.hpp"
 #include "common/log.hpp"
 #include "daemon.hpp"
@@ -92,8 +93,10 @@ void Daemon::commitConfig(const CommitRequest& rq, std::shared_ptr<PendingReply>
   reconfigure(std::move(*next), [this, rq, reply, diff, previous,
                                  previous_text](Result<void> applied) {
     if (!applied) {
-      log::error("config apply failed; restoring the previous config",
+      // The same log lines as Daemon::reloadFrom, whatever started the change.
+      log::error("configuration not applied",
                  {{"what", rq.what}, {"error", applied.error().message()}});
+      log::warning("going back to the previous configuration", {{"what", rq.what}});
       // The store leads, as in a commit: it names the previous config before it is re-applied.
       logIfFailed("storing the previous config again", store_->setActive(*previous_text));
       auto restore_store = [this, rq, reply, diff, previous_text](const Error& error,
@@ -102,8 +105,9 @@ void Daemon::commitConfig(const CommitRequest& rq, std::shared_ptr<PendingReply>
         logIfFailed("removing the pending confirm", store_->clearPending());
         std::string err = "rempart: " + rq.what + " failed: " + error.message() +
                           "\nrempart: the previous config is in force; nothing changed\n";
+        if (restored) log::notice("previous configuration restored", {{"what", rq.what}});
         if (!restored) {
-          log::error("restoring the previous config failed",
+          log::error("cannot restore the previous configuration",
                      {{"error", restored.error().message()}});
           err += "rempart: restoring it also failed: " + restored.error().message() +
                  "; restart rempartd to bring the stored config up\n";
@@ -165,6 +169,56 @@ void Daemon::commitConfig(const CommitRequest& rq, std::shared_ptr<PendingReply>
         "commit waits for 'config confirm'",
         {{"history", std::to_string(number)}, {"minutes", minutesText(*rq.confirm_minutes)}});
   });
+}
+
+namespace {
+
+// Where the outcome of a commit nobody waits for goes: rempartd's log.
+class LoggedOutcome : public PendingReply {
+ public:
+  explicit LoggedOutcome(std::string what) : what_(std::move(what)) {}
+  void send(ControlResponse r) override {
+    if (sent_) return;
+    sent_ = true;
+    if (r.exit_status == 0)
+      log::notice("configuration reloaded", {{"what", what_}, {"result", r.out}});
+    else
+      log::error("configuration not reloaded", {{"what", what_}, {"error", r.err}});
+  }
+  void onPeerClosed(std::function<void()>) override {}
+  bool open() const override { return !sent_; }
+
+ private:
+  std::string what_;
+  bool sent_ = false;
+};
+
+}  // namespace
+
+void Daemon::commitFile(const std::filesystem::path& path) {
+  const std::string what = "reload of " + path.string();
+  const std::string file = path.string();
+  if (path.empty()) return log::error("configuration not reloaded: rempartd has no --config");
+  auto text = readFile(path, config::kMaxConfigBytes);
+  if (!text) {
+    return log::error("configuration not reloaded: cannot read it",
+                      {{"file", file}, {"error", text.error().message()}});
+  }
+  auto model = config::parseConfig(*text, file);
+  if (!model) {
+    for (const auto& d : model.error())
+      log::error("configuration not reloaded: invalid", {{"error", d.format()}});
+    return log::error("configuration unchanged", {{"file", file}});
+  }
+  if (auto active = store_->active(); active && *active == *text)
+    return log::info("configuration unchanged: the file is the active config", {{"file", file}});
+  log::notice("reloading the configuration", {{"file", file}});
+  CommitRequest rq;
+  rq.text = std::move(*text);
+  rq.who = "rempartd";
+  rq.comment = "reloaded from " + path.string();
+  rq.what = what;
+  commitConfig(rq, std::make_shared<LoggedOutcome>(what));
 }
 
 void Daemon::rollBackUnconfirmed(const std::string& reason) {

@@ -45,6 +45,11 @@ class Daemon {
   // `done` runs (on the io_context).
   void stop(std::function<void()> done);
 
+  // Commits the config in `path` through the config store, as `config commit` does (history
+  // entry by "rempartd"; on an apply failure the previous config is restored). Outcomes are
+  // logged. Meant for SIGHUP with --config, so that the store always names what runs.
+  void commitFile(const std::filesystem::path& path);
+
  private:
   Daemon(boost::asio::io_context& io, DaemonOptions options, config::Config config);
   void registerCommands();
