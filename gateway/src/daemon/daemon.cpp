@@ -71,7 +71,9 @@ Result<OpenedStore> openConfigStore(const DaemonOptions& options) {
 }  // namespace
 
 Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options, config::Config config)
-    : io_(io), options_(std::move(options)), config_(std::move(config)) {}
+    : io_(io),
+      options_(std::move(options)),
+      config_(std::make_shared<const config::Config>(std::move(config))) {}
 
 Result<std::unique_ptr<Daemon>> Daemon::create(boost::asio::io_context& io, DaemonOptions options) {
   if (options.control_socket.empty())
@@ -86,8 +88,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(boost::asio::io_context& io, Daem
   TRY(makeDirectory(paths.runtime_dir / "levels", 0711));
   TRY(makeDirectory(paths.state_dir, 0700));
   TRY(makeDirectory(paths.state_dir / "keystore", 0700));
-  d->topology_ = planTopology(d->config_, paths);
-  d->roles_ = RoleMap::fromConfig(d->config_.roles);
+  d->topology_ = planTopology(*d->config_, paths);
+  d->roles_ = RoleMap::fromConfig(d->config_->roles);
   d->registerCommands();
   Daemon* self = d.get();
   d->control_ = TRY(ControlServer::create(
@@ -98,23 +100,14 @@ Result<std::unique_ptr<Daemon>> Daemon::create(boost::asio::io_context& io, Daem
 }
 
 Result<void> Daemon::start() {
-  log::info("gateway starting", {{"hostname", config_.system.hostname},
-                                 {"levels", std::to_string(config_.levels.size())}});
+  log::info("gateway starting", {{"hostname", config_->system.hostname},
+                                 {"levels", std::to_string(config_->levels.size())}});
   auto core = TRY(openNetns("/proc/self/ns/net"));
   running_ = std::make_unique<RunningTopology>(io_, config_, topology_, std::move(core),
                                                options_.paths.state_dir);
   TRY(running_->bringUp());
   connection_log_ = TRY(ConnectionLog::open(options_.paths.state_dir / "log"));
-  LevelTunnelsOptions lto;
-  lto.connection_log = connection_log_.get();
-  lto.uid_base = options_.charon_uid_base;
-  lto.hidden_dirs = {options_.paths.runtime_dir / "levels", options_.paths.state_dir};
-  for (size_t i = 0; i < config_.levels.size(); ++i) {
-    tunnels_.push_back(
-        TRY(LevelTunnels::create(io_, config_, config_.levels[i], topology_.levels[i], lto)));
-  }
-  for (auto& t : tunnels_) t->start();
-  return {};
+  return startLevelTunnels();
 }
 
 void Daemon::stop(std::function<void()> done) {
@@ -280,8 +273,8 @@ std::string Daemon::statusText() const {
   std::ostringstream o;
   auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
                                                              started_at_);
-  o << "gateway " << config_.system.hostname << ", up " << up.count() << "s, dataplane "
-    << config::toString(config_.system.dataplane) << "\n";
+  o << "gateway " << config_->system.hostname << ", up " << up.count() << "s, dataplane "
+    << config::toString(config_->system.dataplane) << "\n";
   for (size_t i = 0; i < topology_.levels.size(); ++i) {
     const auto& l = topology_.levels[i];
     o << "  level " << l.name << ": public " << l.public_address.str() << ", netns "

@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <string_view>
 
@@ -70,6 +71,18 @@ int main(int argc, char** argv) {
     log::error("cannot start", {{"error", daemon.error().message()}});
     return 1;
   }
+  // SIGHUP: re-read --config and commit it through the config store. Registered before
+  // start() so that an early SIGHUP does not kill us.
+  boost::asio::signal_set hup(io, SIGHUP);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      log::notice("SIGHUP: reloading the configuration");
+      (*daemon)->commitFile(options.config_path);
+      wait_hup();
+    });
+  };
+  wait_hup();
   if (auto r = (*daemon)->start(); !r) {
     log::error("cannot bring the gateway up", {{"error", r.error().message()}});
     (*daemon)->stop([&io] { io.stop(); });
