@@ -72,6 +72,8 @@ check "the kernel and charon run the new config (4002; alpha beta)" gw_wait_stat
 check "the store's active config is the new one" same_file "$active" "$GW_DIR/b.yaml"
 check "config history lists the commit with its comment" bash -c "$(declare -f gw_cli); gw_cli config history | grep -q '^\*    2 .*root.*add beta'"
 expect_fail "the candidate is gone after the commit" "no candidate" gw_cli config diff
+check "config history --json names the active entry" \
+  bash -c "$(declare -f gw_cli); gw_cli config history --json | grep -q '\"active\":true.*\"comment\":\"add beta\".*\"number\":2'"
 
 # A valid config the gateway cannot apply (its LAN interface does not exist): the commit fails,
 # the previous config stays in force, in the kernel, in charon and in the store.

@@ -16,6 +16,7 @@
 #include "common/log.hpp"
 #include "config_commit.hpp"
 #include "daemon.hpp"
+#include "gateway/audit/json.hpp"
 #include "gateway/config_text.hpp"
 
 namespace rempart::gateway {
@@ -155,27 +156,43 @@ void Daemon::registerConfigCommands() {
                    return ControlResponse{0, d.empty() ? "no differences\n" : d, ""};
                  }});
 
-  commands_.add({{"config", "history"},
-                 "config history: every stored config, newest first (N, when, who, comment)",
-                 {Role::kAdmin},
-                 [this](const CommandContext& c) {
-                   if (!c.args.empty()) return failure(kExitUsage, "usage: config history");
-                   auto entries = store_->history();
-                   if (!entries) return failure(1, entries.error().message());
-                   std::string out = "     N  WHEN                  WHO           COMMENT\n";
-                   for (size_t i = 0; i < entries->size(); ++i) {
-                     const auto& e = (*entries)[i];
-                     char line[128];
-                     std::snprintf(line, sizeof line, "%c%5u  %-20s  %-12s  ", i == 0 ? '*' : ' ',
-                                   e.number, e.when.c_str(), e.who.c_str());
-                     out += line + redactSecrets(e.comment, {}) + "\n";
-                   }
-                   if (config_commit_->pending)
-                     out += "(* is active, waiting for 'config confirm')\n";
-                   else
-                     out += "(* is active)\n";
-                   return ControlResponse{0, out, ""};
-                 }});
+  commands_.add(
+      {{"config", "history"},
+       "config history [--json]: every stored config, newest first (N, when, who, comment)",
+       {Role::kAdmin},
+       [this](const CommandContext& c) {
+         if (!c.args.empty()) return failure(kExitUsage, "usage: config history");
+         auto entries = store_->history();
+         if (!entries) return failure(1, entries.error().message());
+         if (c.json) {
+           std::string out = "[";
+           for (size_t i = 0; i < entries->size(); ++i) {
+             const auto& e = (*entries)[i];
+             audit::JsonObject o;
+             o.set("number", e.number)
+                 .set("when", e.when)
+                 .set("who", e.who)
+                 .set("comment", redactSecrets(e.comment, {}))
+                 .set("active", i == 0)
+                 .set("waiting_for_confirm", i == 0 && config_commit_->pending.has_value());
+             out += (i ? "," : "") + o.toJson();
+           }
+           return ControlResponse{0, out + "]\n", ""};
+         }
+         std::string out = "     N  WHEN                  WHO           COMMENT\n";
+         for (size_t i = 0; i < entries->size(); ++i) {
+           const auto& e = (*entries)[i];
+           char line[128];
+           std::snprintf(line, sizeof line, "%c%5u  %-20s  %-12s  ", i == 0 ? '*' : ' ', e.number,
+                         e.when.c_str(), e.who.c_str());
+           out += line + redactSecrets(e.comment, {}) + "\n";
+         }
+         if (config_commit_->pending)
+           out += "(* is active, waiting for 'config confirm')\n";
+         else
+           out += "(* is active)\n";
+         return ControlResponse{0, out, ""};
+       }});
 
   commands_.add(
       {{"config", "commit"},
