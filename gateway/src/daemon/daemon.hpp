@@ -20,8 +20,8 @@
 
 namespace rempart::gateway {
 
-struct ConfigCommitState;  // config_commands.cpp
-struct CommitRequest;      // config_commands.cpp
+struct ConfigCommitState;  // config_commit.hpp
+struct CommitRequest;      // config_commit.hpp
 
 struct DaemonOptions {
   // Seeds the config store (<state>/config) on first start; afterwards the store's active
