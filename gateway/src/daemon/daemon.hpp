@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "common/config/model.hpp"
 #include "common/result.hpp"
+#include "gateway/config_store.hpp"
 #include "gateway/control_server.hpp"
 #include "gateway/level_tunnels.hpp"
 #include "gateway/roles.hpp"
@@ -20,10 +21,15 @@
 
 namespace rempart::gateway {
 
+struct ConfigCommitState;  // config_commit.hpp
+struct CommitRequest;      // config_commit.hpp
+
 struct DaemonOptions {
+  // Seeds the config store (<state>/config) on first start; afterwards the store's active
+  // config is what runs, and this file is not read. May be empty once the store exists.
   std::filesystem::path config_path;
   InstancePaths paths{"/run/rempart", "/var/lib/rempart"};
-  std::filesystem::path control_socket;  // default <runtime>/control.sock
+  std::filesystem::path control_socket;             // default <runtime>/control.sock
   uid_t charon_uid_base = charon::kDefaultUidBase;  // distinct per gateway on one machine
 };
 
@@ -50,9 +56,14 @@ class Daemon {
   void reconfigure(config::Config next, std::function<void(Result<void>)> done);
   // Reads and validates a config file (each located error is logged; nothing changes on
   // error), then reconfigure()s to it; if applying fails midway, goes back to the config in
-  // force before. Outcomes are logged. What SIGHUP does. While a change is being applied, the
-  // reload waits for it to finish (several reloads meanwhile make one).
+  // force before. Outcomes are logged. (Bypasses the config store: SIGHUP uses commitFile.)
+  // While a change is being applied, the reload waits for it to finish (several make one).
   void reloadFrom(const std::filesystem::path& path);
+  // Commits the config in `path` through the config store, as `config commit` does (history
+  // entry by "rempartd"; on an apply failure the previous config is restored). Outcomes are
+  // logged with reloadFrom's lines. What SIGHUP does with --config, so that the store always
+  // names what runs.
+  void commitFile(const std::filesystem::path& path);
 
  private:
   Daemon(boost::asio::io_context& io, DaemonOptions options, config::Config config);
@@ -70,6 +81,12 @@ class Daemon {
   void rebuild(std::shared_ptr<const config::Config> next, TopologyPlan plan,
                std::function<void(Result<void>)> done);
 
+  // The config store and the `config ...` commands (config_commands.cpp).
+  void registerConfigCommands();
+  void commitConfig(const CommitRequest& request, std::shared_ptr<PendingReply> reply);
+  void rollBackUnconfirmed(const std::string& reason);
+  void stopConfigCommands();
+
   boost::asio::io_context& io_;
   DaemonOptions options_;
   // Shared with RunningTopology and LevelTunnels; replaced (never mutated) by reconfigure().
@@ -81,6 +98,8 @@ class Daemon {
   RoleMap roles_;
   CommandTable commands_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<ConfigStore> store_;
+  std::shared_ptr<ConfigCommitState> config_commit_;
   bool reconfiguring_ = false;
   std::optional<std::filesystem::path> reload_pending_;  // reloadFrom() once reconfiguring ends
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
