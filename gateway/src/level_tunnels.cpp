@@ -160,7 +160,7 @@ Result<void> LevelTunnels::pushSecrets(std::vector<vici::SharedSecret>& secrets,
   return {};
 }
 
-void LevelTunnels::pushEverything() {
+void LevelTunnels::pushEverything(std::function<void(Result<void>)> done) {
   std::vector<vici::SharedSecret> secrets;
   std::vector<std::string> keys;
   std::vector<vici::Section> conns;
@@ -174,6 +174,7 @@ void LevelTunnels::pushEverything() {
       options.local_cert = TRY(readCredential(plan_, level_.identity.certificate));
     for (size_t i = 0; i < level_.tunnels.size(); ++i) {
       const auto& t = level_.tunnels[i];
+      if (admin_down_.count(t.name)) continue;  // `tunnel down` holds until `tunnel up`
       auto o = options;
       if (options.dataplane == config::Dataplane::kKernel) o.reqid = firewall::tunnelReqid(i);
       if (!t.remote_ca.empty()) o.remote_ca = TRY(readCredential(plan_, t.remote_ca));
@@ -185,14 +186,17 @@ void LevelTunnels::pushEverything() {
     log::error("cannot prepare tunnels",
                {{"level", level_.name}, {"error", prepared.error().message()}});
     for (auto& [name, t] : tunnels_) t.why = prepared.error().message();
+    if (done) done(unexpected<Error>(prepared.error()));
     return;
   }
   auto alive = alive_;
   auto pending = std::make_shared<size_t>(secrets.size() + keys.size());
-  auto load_conns = [this, alive, conns = std::move(conns)]() mutable {
+  auto first_error = std::make_shared<std::optional<Error>>();
+  auto load_conns = [this, alive, first_error, done, conns = std::move(conns)]() mutable {
     if (!*alive) return;
-    vici_->loadConns(std::move(conns), [this, alive](Result<void> r) {
+    vici_->loadConns(std::move(conns), [this, alive, first_error, done](Result<void> r) {
       if (!*alive) return;
+      if (done) done(!r ? r : *first_error ? Result<void>(unexpected<Error>(**first_error)) : r);
       if (!r)
         log::error("loading connections", {{"level", level_.name}, {"error", r.error().message()}});
       else
@@ -203,10 +207,12 @@ void LevelTunnels::pushEverything() {
     });
   };
   if (*pending == 0) return load_conns();
-  auto step = [this, alive, pending, load_conns](Result<void> r) mutable {
+  auto step = [this, alive, pending, first_error, load_conns](Result<void> r) mutable {
     if (!*alive) return;
-    if (!r)
+    if (!r) {
       log::error("loading a credential", {{"level", level_.name}, {"error", r.error().message()}});
+      if (!*first_error) *first_error = r.error();
+    }
     if (--*pending == 0) load_conns();
   };
   for (auto& s : secrets) vici_->loadShared(std::move(s), step);
@@ -299,11 +305,18 @@ void LevelTunnels::applySas(const std::vector<vici::IkeSa>& sas) {
       t.why = "IKE up, no CHILD_SA installed";
     }
   }
+  notifyUpWaiters();
 }
 
 std::vector<TunnelStatus> LevelTunnels::status() const {
   std::vector<TunnelStatus> out;
-  for (const auto& t : level_.tunnels) out.push_back(tunnels_.at(t.name));
+  for (const auto& t : level_.tunnels) {
+    out.push_back(tunnels_.at(t.name));
+    if (admin_down_.count(t.name) && out.back().state != "up") {
+      out.back().state = "down (admin)";
+      out.back().why = "taken down with 'tunnel down'; 'tunnel up' brings it back";
+    }
+  }
   return out;
 }
 

@@ -13,7 +13,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <list>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,11 +65,33 @@ class LevelTunnels {
   std::vector<TunnelStatus> status() const;
   pid_t charonPid() const { return supervisor_ ? supervisor_->pid() : -1; }
 
+  // Operator actions (`keys`, `tunnel` commands; level_tunnels_admin.cpp). Each `done` runs
+  // exactly once, on the io_context; when charon is not running they fail with kSystem.
+  // Pushes every secret, key and connection again (after a keystore change); fails with the
+  // first problem, succeeds once charon accepted the connections.
+  void reloadCredentials(std::function<void(Result<void>)> done);
+  // `tunnel up`: clears the admin-down mark, loads the connection again and brings the tunnel
+  // up; succeeds when its CHILD_SA is installed, kTimeout after `wait`.
+  void bringUp(const std::string& tunnel, std::chrono::milliseconds wait,
+               std::function<void(Result<void>)> done);
+  // `tunnel down`: marks the tunnel admin-down (kept across charon restarts until bringUp),
+  // unloads its connection so that no retry or start action brings it back, and terminates its
+  // SAs. Yields the number of IKE_SAs terminated.
+  void takeDown(const std::string& tunnel, std::chrono::milliseconds wait,
+                std::function<void(Result<unsigned>)> done);
+  // `tunnel reset`: terminates the tunnel's SAs and initiates it again; yields the new CHILD_SA.
+  void reset(const std::string& tunnel, std::chrono::milliseconds wait,
+             std::function<void(Result<vici::ChildSa>)> done);
+  bool adminDown(const std::string& tunnel) const { return admin_down_.count(tunnel) > 0; }
+
  private:
   LevelTunnels(boost::asio::io_context& io, const config::Config& config,
                const config::Level& level, const LevelPlan& plan, LevelTunnelsOptions options);
   void onReady();
-  void pushEverything();
+  void pushEverything(std::function<void(Result<void>)> done = {});
+  void notifyUpWaiters();
+  void waitUp(const std::string& tunnel, std::chrono::milliseconds wait,
+              std::function<void(Result<void>)> done);
   Result<void> pushSecrets(std::vector<vici::SharedSecret>& secrets, std::vector<std::string>& keys);
   void refresh();
   void armRefresh();
@@ -88,6 +112,9 @@ class LevelTunnels {
   std::map<std::string, TunnelStatus> tunnels_;
   std::string charon_state_ = "starting";
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  struct UpWaiter;
+  std::list<std::shared_ptr<UpWaiter>> up_waiters_;
+  std::set<std::string> admin_down_;  // runtime only: `tunnel down` until `tunnel up`
 };
 
 }  // namespace rempart::gateway

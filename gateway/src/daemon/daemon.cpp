@@ -164,6 +164,16 @@ void Daemon::registerCommands() {
                  [this](const CommandContext&) {
                    return ControlResponse{0, statusText(), ""};
                  }});
+  registerKeyCommands();
+  registerTunnelCommands();
+  registerInterfaceCommands();
+  registerLogCommands();
+}
+
+std::optional<size_t> Daemon::levelIndex(const std::string& name) const {
+  for (size_t i = 0; i < config_.levels.size(); ++i)
+    if (config_.levels[i].name == name) return i;
+  return std::nullopt;
 }
 
 std::string Daemon::tunnelsText(bool json) const {

@@ -1,0 +1,142 @@
+// LevelTunnels' operator actions: credential reloads and `tunnel up|down|reset`. initiate and
+// terminate go over VICI with timeout -1 (the 5.9.8 deadlock); their outcomes are followed
+// through events, and a tunnel brought back by its start action is awaited through the state
+// that list-sas and the updown events maintain.
+#include "common/log.hpp"
+#include "gateway/level_tunnels.hpp"
+#include "gateway/vici/conn_builder.hpp"
+
+namespace rempart::gateway {
+
+struct LevelTunnels::UpWaiter {
+  std::string tunnel;
+  std::function<void(Result<void>)> done;
+  std::unique_ptr<boost::asio::steady_timer> timer;
+};
+
+namespace {
+
+unexpected<Error> charonNotRunning(const std::string& level) {
+  return fail(ErrorCode::kSystem, "the charon of level " + level + " is not running");
+}
+
+}  // namespace
+
+void LevelTunnels::reloadCredentials(std::function<void(Result<void>)> done) {
+  if (!vici_ || !vici_->connected()) {
+    // Nothing to push to: the next start of charon reads the keystore anyway.
+    return done({});
+  }
+  pushEverything(std::move(done));
+}
+
+void LevelTunnels::notifyUpWaiters() {
+  for (auto it = up_waiters_.begin(); it != up_waiters_.end();) {
+    auto t = tunnels_.find((*it)->tunnel);
+    if (t != tunnels_.end() && t->second.state == "up") {
+      auto w = *it;
+      it = up_waiters_.erase(it);
+      w->timer->cancel();
+      w->done({});
+    } else {
+      ++it;
+    }
+  }
+}
+
+void LevelTunnels::waitUp(const std::string& tunnel, std::chrono::milliseconds wait,
+                          std::function<void(Result<void>)> done) {
+  auto w = std::make_shared<UpWaiter>();
+  w->tunnel = tunnel;
+  w->done = std::move(done);
+  w->timer = std::make_unique<boost::asio::steady_timer>(io_, wait);
+  up_waiters_.push_back(w);
+  w->timer->async_wait([this, alive = alive_, weak = std::weak_ptr<UpWaiter>(w),
+                        wait](const boost::system::error_code& ec) {
+    if (ec || !*alive) return;
+    auto w = weak.lock();
+    if (!w) return;
+    up_waiters_.remove(w);
+    w->done(fail(ErrorCode::kTimeout, "tunnel " + w->tunnel + " is not up after " +
+                                          std::to_string(wait.count() / 1000) + " s (" +
+                                          tunnels_.at(w->tunnel).why + ")"));
+  });
+  refresh();
+}
+
+void LevelTunnels::bringUp(const std::string& tunnel, std::chrono::milliseconds wait,
+                           std::function<void(Result<void>)> done) {
+  const config::Tunnel* t = level_.findTunnel(tunnel);
+  if (!t)
+    return done(fail(ErrorCode::kNotFound, "no tunnel " + tunnel + " in level " + level_.name));
+  if (!vici_ || !vici_->connected()) return done(charonNotRunning(level_.name));
+  const bool was_down = admin_down_.erase(tunnel) > 0;
+  log::notice("tunnel up requested", {{"level", level_.name}, {"tunnel", tunnel}});
+  const bool starts_itself =
+      vici::startActions(t->start, config_.system.dataplane).start_action == "start";
+  pushEverything([this, alive = alive_, tunnel, wait, was_down, starts_itself,
+                  done = std::move(done)](Result<void> r) mutable {
+    if (!*alive) return;
+    if (!r) return done(unexpected<Error>(r.error().wrap("loading tunnel " + tunnel)));
+    if (tunnels_.at(tunnel).state == "up") return done({});
+    // A connection loaded again with start_action=start initiates by itself; a second
+    // initiate while it connects could negotiate a duplicate, so wait for it instead.
+    if (was_down && starts_itself) return waitUp(tunnel, wait, std::move(done));
+    vici_->initiate(tunnel, tunnel, wait,
+                    [this, alive, done = std::move(done)](Result<vici::ChildSa> c) mutable {
+                      if (!*alive) return;
+                      refresh();
+                      done(c ? Result<void>{} : Result<void>(unexpected<Error>(c.error())));
+                    });
+  });
+}
+
+void LevelTunnels::takeDown(const std::string& tunnel, std::chrono::milliseconds wait,
+                            std::function<void(Result<unsigned>)> done) {
+  if (!level_.findTunnel(tunnel))
+    return done(fail(ErrorCode::kNotFound, "no tunnel " + tunnel + " in level " + level_.name));
+  admin_down_.insert(tunnel);  // before anything: a restart of charon must not load it again
+  log::notice("tunnel down requested", {{"level", level_.name}, {"tunnel", tunnel}});
+  if (!vici_ || !vici_->connected()) return done(0u);
+  // Unload first, so that neither our start action nor the peer's retries (we answer them
+  // with no matching config) can bring it back between the terminate and the unload.
+  vici_->unloadConn(tunnel, [this, alive = alive_, tunnel, wait,
+                             done = std::move(done)](Result<void> unloaded) mutable {
+    if (!*alive) return;
+    if (!unloaded)
+      log::info(
+          "unloading a tunnel",
+          {{"level", level_.name}, {"tunnel", tunnel}, {"error", unloaded.error().message()}});
+    vici_->terminate(tunnel, wait,
+                     [this, alive, done = std::move(done)](Result<unsigned> n) mutable {
+                       if (!*alive) return;
+                       refresh();
+                       done(std::move(n));
+                     });
+  });
+}
+
+void LevelTunnels::reset(const std::string& tunnel, std::chrono::milliseconds wait,
+                         std::function<void(Result<vici::ChildSa>)> done) {
+  if (!level_.findTunnel(tunnel))
+    return done(fail(ErrorCode::kNotFound, "no tunnel " + tunnel + " in level " + level_.name));
+  if (admin_down_.count(tunnel))
+    return done(fail(ErrorCode::kConflict,
+                     "tunnel " + tunnel + " was taken down with 'tunnel down'; use 'tunnel up'"));
+  if (!vici_ || !vici_->connected()) return done(charonNotRunning(level_.name));
+  log::notice("tunnel reset requested", {{"level", level_.name}, {"tunnel", tunnel}});
+  vici_->terminate(
+      tunnel, wait,
+      [this, alive = alive_, tunnel, wait, done = std::move(done)](Result<unsigned> n) mutable {
+        if (!*alive) return;
+        if (!n) return done(unexpected<Error>(n.error().wrap("terminating " + tunnel)));
+        vici_->initiate(tunnel, tunnel, wait,
+                        [this, alive, done = std::move(done)](Result<vici::ChildSa> c) mutable {
+                          if (!*alive) return;
+                          refresh();
+                          done(std::move(c));
+                        });
+      });
+}
+
+}  // namespace rempart::gateway
