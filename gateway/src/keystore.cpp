@@ -139,6 +139,22 @@ Result<PkeyPtr> loadPrivateKey(const std::filesystem::path& path, std::string_vi
   return key;
 }
 
+// Refuses to overwrite a credential of another kind (a PSK over a generated private key would
+// destroy a key that exists nowhere else).
+Result<void> checkReplaceable(const std::filesystem::path& path, std::string_view name,
+                              std::string_view new_kind) {
+  auto bytes = readFile(path, kMaxCertificateBytes);
+  if (!bytes) return {};  // absent (or unreadable: the atomic write will tell)
+  std::string_view kind = bytes->starts_with(kPrivateKeyPem)                  ? "private-key"
+                          : bytes->find(kCertificatePem) != std::string::npos ? "certificate"
+                                                                              : "psk";
+  OPENSSL_cleanse(bytes->data(), bytes->size());
+  if (kind == new_kind) return {};
+  return fail(ErrorCode::kConflict, "credential '" + std::string(name) + "' is a " +
+                                        std::string(kind) + "; refusing to replace it with a " +
+                                        std::string(new_kind) + "; nothing changed");
+}
+
 }  // namespace
 
 std::string credentialNameProblem(std::string_view name) {
@@ -249,6 +265,7 @@ Result<void> Keystore::importCertificate(std::string_view level, std::string_vie
   if (pem.find("PRIVATE KEY") != std::string_view::npos)
     return fail(ErrorCode::kInvalidInput,
                 "standard input holds a private key besides the certificate; refused");
+  TRY(checkReplaceable(path(level, name), name, "certificate"));
   BioPtr b = readBio(pem);
   X509Ptr cert(PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr));
   if (!cert) return sslFail("the certificate does not parse as PEM X.509");
@@ -280,6 +297,10 @@ Result<void> Keystore::importPsk(std::string_view level, std::string_view name,
   if (secret.find_first_of(std::string_view("\0\n\r", 3)) != std::string::npos)
     return refuse("it contains a NUL byte or a line break");
   if (secret.starts_with("-----BEGIN")) return refuse("it looks like PEM, not a shared secret");
+  if (auto r = checkReplaceable(path(level, name), name, "psk"); !r) {
+    OPENSSL_cleanse(secret.data(), secret.size());
+    return r;
+  }
   auto r = store(level, name, secret + "\n");
   OPENSSL_cleanse(secret.data(), secret.size());
   return r;

@@ -116,6 +116,30 @@ void LevelTunnels::takeDown(const std::string& tunnel, std::chrono::milliseconds
   });
 }
 
+void LevelTunnels::awaitGone(const std::string& tunnel, const std::string& old_spi_in,
+                             std::chrono::steady_clock::time_point deadline,
+                             std::function<void()> then) {
+  vici_->listSas({.ike = tunnel}, [this, alive = alive_, tunnel, old_spi_in, deadline,
+                                   then = std::move(then)](Result<std::vector<vici::IkeSa>> sas) {
+    if (!*alive) return;
+    bool gone = true;
+    if (sas) {
+      for (const auto& ike : *sas) {
+        if (ike.state == "DELETING") gone = false;
+        for (const auto& c : ike.children)
+          if (!old_spi_in.empty() && c.spi_in == old_spi_in) gone = false;
+      }
+    }
+    if (gone || std::chrono::steady_clock::now() >= deadline || !vici_->connected()) return then();
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, std::chrono::milliseconds(200));
+    timer->async_wait([this, alive, timer, tunnel, old_spi_in, deadline,
+                       then = std::move(then)](const boost::system::error_code& ec) mutable {
+      if (ec || !*alive) return;
+      awaitGone(tunnel, old_spi_in, deadline, std::move(then));
+    });
+  });
+}
+
 void LevelTunnels::reset(const std::string& tunnel, std::chrono::milliseconds wait,
                          std::function<void(Result<vici::ChildSa>)> done) {
   if (!level_.findTunnel(tunnel))
@@ -125,18 +149,30 @@ void LevelTunnels::reset(const std::string& tunnel, std::chrono::milliseconds wa
                      "tunnel " + tunnel + " was taken down with 'tunnel down'; use 'tunnel up'"));
   if (!vici_ || !vici_->connected()) return done(charonNotRunning(level_.name));
   log::notice("tunnel reset requested", {{"level", level_.name}, {"tunnel", tunnel}});
-  vici_->terminate(
-      tunnel, wait,
-      [this, alive = alive_, tunnel, wait, done = std::move(done)](Result<unsigned> n) mutable {
-        if (!*alive) return;
-        if (!n) return done(unexpected<Error>(n.error().wrap("terminating " + tunnel)));
-        vici_->initiate(tunnel, tunnel, wait,
-                        [this, alive, done = std::move(done)](Result<vici::ChildSa> c) mutable {
-                          if (!*alive) return;
-                          refresh();
-                          done(std::move(c));
-                        });
-      });
+  const std::string old_spi = tunnels_.at(tunnel).spi_in;
+  auto initiate = [this, alive = alive_, tunnel, wait, done = std::move(done)]() mutable {
+    if (!*alive) return;
+    if (!vici_->connected()) return done(charonNotRunning(level_.name));
+    vici_->initiate(tunnel, tunnel, wait,
+                    [this, alive, done = std::move(done)](Result<vici::ChildSa> c) mutable {
+                      if (!*alive) return;
+                      refresh();
+                      done(std::move(c));
+                    });
+  };
+  vici_->terminate(tunnel, wait,
+                   [this, alive = alive_, tunnel, wait, old_spi,
+                    initiate = std::move(initiate)](Result<unsigned> n) mutable {
+                     if (!*alive) return;
+                     if (!n)
+                       log::warning("terminating a tunnel",
+                                    {{"tunnel", tunnel}, {"error", n.error().message()}});
+                     // The down event comes when the delete starts; until the old IKE_SA is gone,
+                     // list-sas still shows its CHILD_SA as INSTALLED and an initiate would report
+                     // that old one as "up".
+                     awaitGone(tunnel, old_spi, std::chrono::steady_clock::now() + wait,
+                               std::move(initiate));
+                   });
 }
 
 }  // namespace rempart::gateway

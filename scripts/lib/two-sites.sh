@@ -8,6 +8,7 @@
 #   <p>-lyon          lyon's core namespace, the same
 #   <p>-paris-red ... one LAN host per level (10.1.0.10, 10.3.0.10; lyon 10.2.0.10, 10.4.0.10)
 # rempartd runs in each core namespace and moves lan-red/lan-blue into its level namespaces.
+# SITES_CONFIG_DIR (default gateway/examples/demo) holds paris.yaml and lyon.yaml.
 
 SITES_PREFIX=${SITES_PREFIX:-rdemo}
 SITES_DIR=${SITES_DIR:-/tmp/$SITES_PREFIX}
@@ -93,7 +94,7 @@ sites_up() {
   uid_base=60600
   for site in paris lyon; do
     nsenter --net=/run/netns/"$(_ns $site)" "$build/gateway/rempartd" \
-      --config "$top/gateway/examples/demo/$site.yaml" \
+      --config "${SITES_CONFIG_DIR:-$top/gateway/examples/demo}/$site.yaml" \
       --runtime-dir "$SITES_DIR/$site/run" --state-dir "$SITES_DIR/$site/state" \
       --charon-uid-base $uid_base >"$SITES_DIR/$site/rempartd.log" 2>&1 &
     echo $! >"$SITES_DIR/$site/rempartd.pid"

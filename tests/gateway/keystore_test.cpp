@@ -106,6 +106,12 @@ TEST_CASE("keys import-cert checks the certificate and that it matches the level
 
   REQUIRE(ks.importCertificate("red", "id-cert", good, "id-key"));
   CHECK(modeOf(ks.path("red", "id-cert")) == 0600);
+  // A credential of another kind is never overwritten: the key exists nowhere else.
+  auto over_key = ks.importCertificate("red", "id-key", good, std::nullopt);
+  REQUIRE_FALSE(over_key);
+  CHECK(over_key.error().code == ErrorCode::kConflict);
+  CHECK_FALSE(ks.importPsk("red", "id-key", "0123456789abcdef0123"));
+  CHECK(rempart::readFile(ks.path("red", "id-key"))->starts_with("-----BEGIN PRIVATE KEY-----"));
   // A CA certificate has no key to match.
   CHECK(ks.importCertificate("red", "peer-ca", wrong, std::nullopt));
 }

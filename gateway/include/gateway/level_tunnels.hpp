@@ -90,6 +90,10 @@ class LevelTunnels {
   void onReady();
   void pushEverything(std::function<void(Result<void>)> done = {});
   void notifyUpWaiters();
+  // Runs `then` once no IKE_SA of `tunnel` is DELETING and no CHILD_SA has `old_spi_in`, or at
+  // `deadline`.
+  void awaitGone(const std::string& tunnel, const std::string& old_spi_in,
+                 std::chrono::steady_clock::time_point deadline, std::function<void()> then);
   void waitUp(const std::string& tunnel, std::chrono::milliseconds wait,
               std::function<void(Result<void>)> done);
   Result<void> pushSecrets(std::vector<vici::SharedSecret>& secrets, std::vector<std::string>& keys);

@@ -1,6 +1,9 @@
 // `rempart`: the operator's CLI. `validate` runs locally; every other command is forwarded as
 // words (never through a shell) to rempartd over its control socket, which authorizes it by the
 // caller's uid. The CLI holds no privilege of its own.
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -108,6 +111,24 @@ bool readsStdin(const std::vector<std::string_view>& words) {
          is("users", "add-key");
 }
 
+// Standard input, whatever it is (a pipe, a here-string, a file, a terminal), up to `max` bytes.
+rempart::Result<std::string> readStdin(size_t max) {
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return rempart::failErrno("reading standard input");
+    }
+    if (n == 0) return out;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max)
+      return rempart::fail(rempart::ErrorCode::kLimit,
+                           "standard input is larger than " + std::to_string(max) + " bytes");
+  }
+}
+
 // `log verify FILE...|DIR|-` and `log help` run here, offline, on any machine. `log export` and
 // a bare `log verify [--partial] [--head HASH]` (the device's own logs) go to rempartd.
 bool runsOffline(const std::vector<std::string_view>& log_args) {
@@ -126,7 +147,7 @@ int forward(const std::filesystem::path& socket, const std::vector<std::string_v
   rempart::gateway::ControlRequest request;
   for (auto w : words) request.words.emplace_back(w);
   if (readsStdin(words)) {
-    auto input = rempart::readFile("/dev/stdin", rempart::gateway::kMaxRequestBytes / 2);
+    auto input = readStdin(rempart::gateway::kMaxRequestBytes / 2);
     if (!input) {
       std::cerr << "rempart: reading standard input: " << input.error().message() << "\n";
       return 1;
