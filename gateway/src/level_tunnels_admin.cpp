@@ -150,28 +150,36 @@ void LevelTunnels::reset(const std::string& tunnel, std::chrono::milliseconds wa
   if (!vici_ || !vici_->connected()) return done(charonNotRunning(level_.name));
   log::notice("tunnel reset requested", {{"level", level_.name}, {"tunnel", tunnel}});
   const std::string old_spi = tunnels_.at(tunnel).spi_in;
-  auto initiate = [this, alive = alive_, tunnel, wait, done = std::move(done)]() mutable {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  // The initiate's "already up" answer may still see the old CHILD_SA (list-sas lags behind the
+  // delete): then wait for it to go and initiate again, until the deadline.
+  auto shared_done = std::make_shared<std::function<void(Result<vici::ChildSa>)>>(std::move(done));
+  auto initiate = std::make_shared<std::function<void()>>();
+  *initiate = [this, alive = alive_, tunnel, wait, old_spi, deadline, shared_done,
+               weak = std::weak_ptr<std::function<void()>>(initiate)]() {
     if (!*alive) return;
-    if (!vici_->connected()) return done(charonNotRunning(level_.name));
-    vici_->initiate(tunnel, tunnel, wait,
-                    [this, alive, done = std::move(done)](Result<vici::ChildSa> c) mutable {
-                      if (!*alive) return;
-                      refresh();
-                      done(std::move(c));
-                    });
+    if (!vici_->connected()) return (*shared_done)(charonNotRunning(level_.name));
+    auto self = weak.lock();  // held by the callback below while the initiate runs
+    vici_->initiate(
+        tunnel, tunnel, wait,
+        [this, alive, tunnel, old_spi, deadline, shared_done, self](Result<vici::ChildSa> c) {
+          if (!*alive) return;
+          refresh();
+          if (c && !old_spi.empty() && c->spi_in == old_spi && self &&
+              std::chrono::steady_clock::now() < deadline)
+            return awaitGone(tunnel, old_spi, deadline, [self] { (*self)(); });
+          (*shared_done)(std::move(c));
+        });
   };
   vici_->terminate(tunnel, wait,
-                   [this, alive = alive_, tunnel, wait, old_spi,
-                    initiate = std::move(initiate)](Result<unsigned> n) mutable {
+                   [this, alive = alive_, tunnel, old_spi, deadline, initiate](Result<unsigned> n) {
                      if (!*alive) return;
                      if (!n)
                        log::warning("terminating a tunnel",
                                     {{"tunnel", tunnel}, {"error", n.error().message()}});
                      // The down event comes when the delete starts; until the old IKE_SA is gone,
-                     // list-sas still shows its CHILD_SA as INSTALLED and an initiate would report
-                     // that old one as "up".
-                     awaitGone(tunnel, old_spi, std::chrono::steady_clock::now() + wait,
-                               std::move(initiate));
+                     // list-sas still shows its CHILD_SA as INSTALLED.
+                     awaitGone(tunnel, old_spi, deadline, [initiate] { (*initiate)(); });
                    });
 }
 
