@@ -105,7 +105,13 @@ check "keys import-psk refuses to overwrite the generated key" \
   test "$(echo 0123456789abcdef0123 | sites_cli paris keys import-psk red paris-red-key >/dev/null 2>&1; echo $?)" = 1
 short_rc=$(echo short | sites_cli paris keys import-psk red lyon-red-psk 2>&1 | tee -a "$transcript" >/dev/null; echo "${PIPESTATUS[1]}")
 check "keys import-psk refuses a PSK shorter than 16 bytes" test "$short_rc" = 1
+openssl req -x509 -new -key "$keyfile" -subj /CN=paris.red.example -days 30 -out "$SITES_DIR/cert.pem" 2>/dev/null
+out=$(cli paris keys import-cert red paris-red-cert <"$SITES_DIR/cert.pem"); rc=$?
+check "keys import-cert stores a certificate ($out)" test $rc = 0
+check "keys import-cert refuses what is not a certificate" \
+  test "$(echo garbage | sites_cli paris keys import-cert red other-cert >/dev/null 2>&1; echo $?)" = 1
 out=$(cli paris keys list)
+check "keys list shows the certificate's subject and expiry" grep -Eq '^red +paris-red-cert +certificate +ecdsa-p384 +subject CN=paris.red.example; issuer CN=paris.red.example; not after 20[0-9-]+' <<<"$out"
 check "keys list shows the key with its fingerprint" grep -Eq '^red +paris-red-key +private-key +ecdsa-p384 +SHA256:[0-9a-f]{64}' <<<"$out"
 check "keys list shows the PSK as a psk" grep -Eq '^red +lyon-red-psk +psk' <<<"$out"
 check "keys list --json holds no key material" bash -c "! sites_cli paris keys list --json | grep -Eq 'PRIVATE|BEGIN'"
@@ -136,6 +142,19 @@ check "blue stays down, shown as 'down (admin)'" test "$(state_of paris blue)" =
 check "show tunnels prints 'down (admin)'" bash -c "sites_cli paris show tunnels | grep -Eq '^blue +lyon +down \(admin\)'"
 if sites_ping paris blue 10.4.0.10 1 >/dev/null 2>&1; then bad "no traffic over a tunnel that is down"; else ok "no traffic over a tunnel that is down"; fi
 check "red is untouched by blue's down" test "$(spi_of paris red)" = "$red_before_down"
+# A restart of blue's charon pushes everything again, but not the tunnel that is down.
+charon_pid() { sites_cli "$1" show status | sed -n "s/.*level $2:.*charon pid \([0-9-]*\).*/\1/p"; }
+old_pid=$(charon_pid paris blue)
+kill -9 "$old_pid"
+for _ in $(seq 1 30); do
+  sleep 1
+  new_pid=$(charon_pid paris blue)
+  [ -n "$new_pid" ] && [ "$new_pid" != "$old_pid" ] && [ "$new_pid" != -1 ] && break
+done
+sleep 5
+check "after blue's charon restarted ($old_pid -> $new_pid), blue is still 'down (admin)'" \
+  test "$(state_of paris blue)" = "down (admin)"
+if sites_ping paris blue 10.4.0.10 1 >/dev/null 2>&1; then bad "no traffic after the restart either"; else ok "no traffic after the restart either"; fi
 out=$(cli paris tunnel up lyon --level blue); rc=$?
 check "tunnel up brings blue back: $out" test $rc = 0
 check "paris blue reaches lyon blue again" sites_ping paris blue 10.4.0.10 2
