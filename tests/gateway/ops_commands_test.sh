@@ -197,6 +197,13 @@ red_before_audit=$(spi_of paris red)
 # --- the audit role --------------------------------------------------------------------------
 out=$(audit_cli paris whoami)
 check "auditor: whoami says audit ($out)" grep -q " audit$" <<<"$out"
+# Every command open to audit must be a read: help, whoami, show ..., log export|verify, config show.
+out=$(audit_cli paris help)
+writes=$(tail -n +2 <<<"$out" | awk '{print $1" "$2}' |
+  grep -Ev '^(help|whoami) |^show |^log (export|verify)$|^config show$' || true)
+check "the audit role is offered only read commands (others: ${writes:-none})" test -z "$writes"
+check "the audit role is offered show log and log export" \
+  bash -c "grep -q 'show log connections' <<<\"$out\" && grep -q 'log export' <<<\"$out\""
 out=$(audit_cli paris show log connections --level red); rc=$?
 check "auditor: show log connections works ($rc)" grep -q child.up <<<"$out"
 audit_cli paris log export >"$SITES_DIR/audit-export.jsonl"; rc=$?
