@@ -128,6 +128,7 @@ void LevelTunnels::onReady() {
                             {"tunnel", e->ike.name},
                             {"up", e->up ? "yes" : "no"},
                             {"remote", e->ike.remote_host}});
+      if (ev.name == "child-updown" && e->up) noteChildUp(*e);
       refresh();
     }
   });

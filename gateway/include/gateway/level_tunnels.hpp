@@ -5,15 +5,15 @@
 // rempartd's io_context thread only.
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <array>
 #include <chrono>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
-#include <list>
 #include <optional>
 #include <set>
 #include <string>
@@ -90,13 +90,22 @@ class LevelTunnels {
   void onReady();
   void pushEverything(std::function<void(Result<void>)> done = {});
   void notifyUpWaiters();
-  // Runs `then` once no IKE_SA of `tunnel` is DELETING and no CHILD_SA has `old_spi_in`, or at
-  // `deadline`.
-  void awaitGone(const std::string& tunnel, const std::string& old_spi_in,
-                 std::chrono::steady_clock::time_point deadline, std::function<void()> then);
+  // The SAs a `tunnel reset` replaces: IKE unique ids and CHILD inbound SPIs.
+  struct OldSas {
+    std::set<uint32_t> ike_ids;
+    std::set<std::string> spis;
+  };
+  // Runs `then(true)` once none of `old` is left and no IKE_SA of `tunnel` is DELETING, or
+  // `then(false)` at `deadline`.
+  void awaitGone(const std::string& tunnel, std::shared_ptr<const OldSas> old,
+                 std::chrono::steady_clock::time_point deadline, std::function<void(bool)> then);
+  // Remembers when each CHILD_SA came up (child-updown events), so that `tunnel reset` accepts
+  // only a CHILD_SA negotiated after it started.
+  void noteChildUp(const vici::UpdownEvent& event);
   void waitUp(const std::string& tunnel, std::chrono::milliseconds wait,
               std::function<void(Result<void>)> done);
-  Result<void> pushSecrets(std::vector<vici::SharedSecret>& secrets, std::vector<std::string>& keys);
+  Result<void> pushSecrets(std::vector<vici::SharedSecret>& secrets,
+                           std::vector<std::string>& keys);
   void refresh();
   void armRefresh();
   void applySas(const std::vector<vici::IkeSa>& sas);
@@ -119,6 +128,7 @@ class LevelTunnels {
   struct UpWaiter;
   std::list<std::shared_ptr<UpWaiter>> up_waiters_;
   std::set<std::string> admin_down_;  // runtime only: `tunnel down` until `tunnel up`
+  std::map<std::string, std::chrono::steady_clock::time_point> child_up_at_;  // spi_in -> when
 };
 
 }  // namespace rempart::gateway
