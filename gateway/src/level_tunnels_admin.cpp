@@ -68,14 +68,14 @@ void LevelTunnels::waitUp(const std::string& tunnel, std::chrono::milliseconds w
 
 void LevelTunnels::bringUp(const std::string& tunnel, std::chrono::milliseconds wait,
                            std::function<void(Result<void>)> done) {
-  const config::Tunnel* t = level_.findTunnel(tunnel);
+  const config::Tunnel* t = level_->findTunnel(tunnel);
   if (!t)
-    return done(fail(ErrorCode::kNotFound, "no tunnel " + tunnel + " in level " + level_.name));
-  if (!vici_ || !vici_->connected()) return done(charonNotRunning(level_.name));
+    return done(fail(ErrorCode::kNotFound, "no tunnel " + tunnel + " in level " + level_->name));
+  if (!vici_ || !vici_->connected()) return done(charonNotRunning(level_->name));
   const bool was_down = admin_down_.erase(tunnel) > 0;
-  log::notice("tunnel up requested", {{"level", level_.name}, {"tunnel", tunnel}});
+  log::notice("tunnel up requested", {{"level", level_->name}, {"tunnel", tunnel}});
   const bool starts_itself =
-      vici::startActions(t->start, config_.system.dataplane).start_action == "start";
+      vici::startActions(t->start, config_->system.dataplane).start_action == "start";
   pushEverything([this, alive = alive_, tunnel, wait, was_down, starts_itself,
                   done = std::move(done)](Result<void> r) mutable {
     if (!*alive) return;
@@ -95,10 +95,10 @@ void LevelTunnels::bringUp(const std::string& tunnel, std::chrono::milliseconds 
 
 void LevelTunnels::takeDown(const std::string& tunnel, std::chrono::milliseconds wait,
                             std::function<void(Result<unsigned>)> done) {
-  if (!level_.findTunnel(tunnel))
-    return done(fail(ErrorCode::kNotFound, "no tunnel " + tunnel + " in level " + level_.name));
+  if (!level_->findTunnel(tunnel))
+    return done(fail(ErrorCode::kNotFound, "no tunnel " + tunnel + " in level " + level_->name));
   admin_down_.insert(tunnel);  // before anything: a restart of charon must not load it again
-  log::notice("tunnel down requested", {{"level", level_.name}, {"tunnel", tunnel}});
+  log::notice("tunnel down requested", {{"level", level_->name}, {"tunnel", tunnel}});
   if (!vici_ || !vici_->connected()) return done(0u);
   // Terminate while the connection is still loaded (the path charon handles best), then unload
   // it so that neither our start action nor the peer's retries (answered with no matching
@@ -133,7 +133,7 @@ void LevelTunnels::takeDown(const std::string& tunnel, std::chrono::milliseconds
                                    finish = std::move(finish)](Result<void> unloaded) mutable {
           if (!*alive) return;
           if (!unloaded)
-            log::info("unloading a tunnel", {{"level", level_.name},
+            log::info("unloading a tunnel", {{"level", level_->name},
                                              {"tunnel", tunnel},
                                              {"error", unloaded.error().message()}});
           vici_->terminate(tunnel, wait, std::move(finish));
@@ -176,13 +176,13 @@ void LevelTunnels::noteChildUp(const vici::UpdownEvent& event) {
 
 void LevelTunnels::reset(const std::string& tunnel, std::chrono::milliseconds wait,
                          std::function<void(Result<vici::ChildSa>)> done) {
-  if (!level_.findTunnel(tunnel))
-    return done(fail(ErrorCode::kNotFound, "no tunnel " + tunnel + " in level " + level_.name));
+  if (!level_->findTunnel(tunnel))
+    return done(fail(ErrorCode::kNotFound, "no tunnel " + tunnel + " in level " + level_->name));
   if (admin_down_.count(tunnel))
     return done(fail(ErrorCode::kConflict,
                      "tunnel " + tunnel + " was taken down with 'tunnel down'; use 'tunnel up'"));
-  if (!vici_ || !vici_->connected()) return done(charonNotRunning(level_.name));
-  log::notice("tunnel reset requested", {{"level", level_.name}, {"tunnel", tunnel}});
+  if (!vici_ || !vici_->connected()) return done(charonNotRunning(level_->name));
+  log::notice("tunnel reset requested", {{"level", level_->name}, {"tunnel", tunnel}});
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + wait;
   auto shared_done = std::make_shared<std::function<void(Result<vici::ChildSa>)>>(std::move(done));
@@ -204,7 +204,7 @@ void LevelTunnels::reset(const std::string& tunnel, std::chrono::milliseconds wa
     *initiate = [this, alive, tunnel, wait, old, started, deadline, shared_done,
                  weak = std::weak_ptr<std::function<void()>>(initiate)]() {
       if (!*alive) return;
-      if (!vici_->connected()) return (*shared_done)(charonNotRunning(level_.name));
+      if (!vici_->connected()) return (*shared_done)(charonNotRunning(level_->name));
       auto self = weak.lock();  // held by the callback below while the initiate runs
       vici_->initiate(tunnel, tunnel, wait,
                       [this, alive, tunnel, old, started, deadline, shared_done,
@@ -228,7 +228,7 @@ void LevelTunnels::reset(const std::string& tunnel, std::chrono::milliseconds wa
                         });
                       });
     };
-    if (!vici_->connected()) return (*shared_done)(charonNotRunning(level_.name));
+    if (!vici_->connected()) return (*shared_done)(charonNotRunning(level_->name));
     vici_->terminate(tunnel, wait,
                      [this, alive, tunnel, old, deadline, initiate](Result<unsigned> n) {
                        if (!*alive) return;

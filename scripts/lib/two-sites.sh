@@ -8,10 +8,11 @@
 #   <p>-lyon          lyon's core namespace, the same
 #   <p>-paris-red ... one LAN host per level (10.1.0.10, 10.3.0.10; lyon 10.2.0.10, 10.4.0.10)
 # rempartd runs in each core namespace and moves lan-red/lan-blue into its level namespaces.
-# SITES_CONFIG_DIR (default gateway/examples/demo) holds paris.yaml and lyon.yaml.
 
 SITES_PREFIX=${SITES_PREFIX:-rdemo}
 SITES_DIR=${SITES_DIR:-/tmp/$SITES_PREFIX}
+# Where <site>.yaml are read from; a test that edits them points this at its own copies.
+SITES_CONFIG_DIR=${SITES_CONFIG_DIR:-}
 
 _ns() { echo "$SITES_PREFIX-$1"; }
 
@@ -127,4 +128,15 @@ sites_wait_tunnels() {
 # sites_ping FROM_SITE FROM_LEVEL ADDRESS [COUNT]
 sites_ping() {
   ip netns exec "$(_ns "$1-$2")" ping -c "${4:-3}" -W 1 -i 0.3 "$3"
+}
+
+# sites_reload SITE: SIGHUP to SITE's rempartd (re-reads its config file).
+sites_reload() {
+  kill -HUP "$(cat "$SITES_DIR/$1/rempartd.pid")"
+}
+
+# sites_swanctl SITE LEVEL ARGS...: swanctl against that level's charon (root may use its socket).
+sites_swanctl() {
+  local site=$1 level=$2; shift 2
+  swanctl "$@" --uri "unix://$SITES_DIR/$site/run/levels/$level/charon/charon.vici"
 }

@@ -85,7 +85,7 @@ void Daemon::registerKeyCommands() {
     auto index = levelIndex(level);
     if (!index) return usageError("unknown level '" + shownWord(level) + "'");
     if (auto p = credentialNameProblem(name); !p.empty()) return usageError("credential " + p);
-    if (const auto* c = config_.levels[*index].findCredential(name)) {
+    if (const auto* c = config_->levels[*index].findCredential(name)) {
       if (std::find(types.begin(), types.end(), c->type) == types.end())
         return usageError("credential '" + name + "' of level " + level + " is declared as " +
                           declaredType(c->type) + " in the configuration");
@@ -170,7 +170,7 @@ void Daemon::registerKeyCommands() {
          auto target = checkTarget(
              level, name, {config::CredentialType::kCertificate, config::CredentialType::kCa});
          if (auto* r = std::get_if<ControlResponse>(&target)) return reply->send(std::move(*r));
-         const auto& identity = config_.levels[std::get<size_t>(target)].identity;
+         const auto& identity = config_->levels[std::get<size_t>(target)].identity;
          std::optional<std::string> key;
          if (name == identity.certificate && !identity.private_key.empty())
            key = identity.private_key;

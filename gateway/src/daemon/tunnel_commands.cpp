@@ -34,13 +34,13 @@ void Daemon::registerTunnelCommands() {
     if (args->has("--level")) {
       auto index = levelIndex(args->value("--level"));
       if (!index) return usageError("unknown level '" + shownWord(args->value("--level")) + "'");
-      if (!config_.levels[*index].findTunnel(name))
-        return usageError("level " + config_.levels[*index].name + " has no tunnel '" +
+      if (!config_->levels[*index].findTunnel(name))
+        return usageError("level " + config_->levels[*index].name + " has no tunnel '" +
                           shownWord(name) + "'");
       found.push_back(*index);
     } else {
-      for (size_t i = 0; i < config_.levels.size(); ++i)
-        if (config_.levels[i].findTunnel(name)) found.push_back(i);
+      for (size_t i = 0; i < config_->levels.size(); ++i)
+        if (config_->levels[i].findTunnel(name)) found.push_back(i);
       if (found.empty()) return usageError("no tunnel '" + shownWord(name) + "' in any level");
       if (found.size() > 1)
         return usageError("tunnel '" + name + "' exists in several levels; add --level LEVEL");
@@ -64,7 +64,7 @@ void Daemon::registerTunnelCommands() {
          auto where = locate(c, "up", name);
          if (auto* r = std::get_if<ControlResponse>(&where)) return reply->send(std::move(*r));
          const size_t index = std::get<size_t>(where);
-         const std::string label = "tunnel " + name + " (level " + config_.levels[index].name + ")";
+         const std::string label = "tunnel " + name + " (level " + config_->levels[index].name + ")";
          tunnels_[index]->bringUp(name, kTunnelWait, [=, this](Result<void> r) {
            if (!r) return reply->send(failure(label + " is not up: " + r.error().message()));
            reply->send(ControlResponse{0, label + " is up, " + spisOf(statusOf(index, name)) + "\n",
@@ -82,7 +82,7 @@ void Daemon::registerTunnelCommands() {
          auto where = locate(c, "down", name);
          if (auto* r = std::get_if<ControlResponse>(&where)) return reply->send(std::move(*r));
          const size_t index = std::get<size_t>(where);
-         const std::string label = "tunnel " + name + " (level " + config_.levels[index].name + ")";
+         const std::string label = "tunnel " + name + " (level " + config_->levels[index].name + ")";
          tunnels_[index]->takeDown(name, kTunnelWait, [=](Result<unsigned> n) {
            if (!n)
              return reply->send(failure(
@@ -105,7 +105,7 @@ void Daemon::registerTunnelCommands() {
          auto where = locate(c, "reset", name);
          if (auto* r = std::get_if<ControlResponse>(&where)) return reply->send(std::move(*r));
          const size_t index = std::get<size_t>(where);
-         const std::string label = "tunnel " + name + " (level " + config_.levels[index].name + ")";
+         const std::string label = "tunnel " + name + " (level " + config_->levels[index].name + ")";
          const std::string before = spisOf(statusOf(index, name));
          tunnels_[index]->reset(name, kTunnelWait, [=](Result<vici::ChildSa> r) {
            if (!r) return reply->send(failure(label + " reset failed: " + r.error().message()));
