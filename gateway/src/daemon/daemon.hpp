@@ -68,6 +68,12 @@ class Daemon {
  private:
   Daemon(boost::asio::io_context& io, DaemonOptions options, config::Config config);
   void registerCommands();
+  void registerKeyCommands();        // key_commands.cpp
+  void registerTunnelCommands();     // tunnel_commands.cpp
+  void registerInterfaceCommands();  // interface_commands.cpp
+  void registerLogCommands();        // log_commands.cpp
+  // The index of level `name` in config_.levels, or nullopt.
+  std::optional<size_t> levelIndex(const std::string& name) const;
   void handle(const ControlRequest& request, const PeerCredentials& peer,
               std::shared_ptr<PendingReply> reply);
   std::string statusText() const;
