@@ -132,7 +132,8 @@ void LevelTunnels::onReady() {
 }
 
 void LevelTunnels::pushEverything() {
-  auto rendered = renderLevel(*config_, *level_, plan_);
+  auto rendered =
+      renderLevel(*config_, *level_, plan_, options_.peers ? *options_.peers : PeerAddresses{});
   if (!rendered) {
     log::error("cannot prepare tunnels",
                {{"level", level_->name}, {"error", rendered.error().message()}});
@@ -266,7 +267,14 @@ void LevelTunnels::applySas(const std::vector<vici::IkeSa>& sas) {
 
 std::vector<TunnelStatus> LevelTunnels::status() const {
   std::vector<TunnelStatus> out;
-  for (const auto& t : level_->tunnels) out.push_back(tunnels_.at(t.name));
+  for (const auto& t : level_->tunnels) {
+    out.push_back(tunnels_.at(t.name));
+    std::string why;
+    if (options_.peers && !remoteAddrsFor(*level_, t, *options_.peers, &why)) {
+      out.back().state = "down";
+      out.back().why = why;
+    }
+  }
   return out;
 }
 
