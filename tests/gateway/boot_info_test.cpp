@@ -3,6 +3,9 @@
 #include "gateway/boot_info.hpp"
 
 #include <catch2/catch.hpp>
+#include <optional>
+
+#include "../../gateway/src/daemon/update_commands.hpp"
 
 using namespace rempart::gateway;
 
@@ -53,4 +56,41 @@ TEST_CASE("update status text and JSON", "[unit][update]") {
             kHash + "\",\"slot\":\"a\",\"version\":\"1.2.3\"}\n");
   CHECK(updateStatusText(BootInfo{}, "1.2.3", true) ==
         "{\"rempart_image\":false,\"version\":\"1.2.3\"}\n");
+}
+
+namespace {
+
+struct Captured : PendingReply {
+  std::optional<ControlResponse> response;
+  void send(ControlResponse r) override { response = std::move(r); }
+  void onPeerClosed(std::function<void()>) override {}
+  bool open() const override { return !response; }
+};
+
+ControlResponse run(std::optional<rempart::config::Role> role, std::vector<std::string> words) {
+  CommandTable table;
+  table.add(updateStatusCommand());
+  auto reply = std::make_shared<Captured>();
+  table.dispatch(Caller{1000, "someone", role}, ControlRequest{std::move(words), "", {}}, {},
+                 reply);
+  REQUIRE(reply->response);
+  return *reply->response;
+}
+
+}  // namespace
+
+TEST_CASE("update status: update and admin may run it, audit may not", "[unit][update]") {
+  using rempart::config::Role;
+  for (auto role : {Role::kUpdate, Role::kAdmin}) {
+    auto r = run(role, {"update", "status"});
+    CHECK(r.exit_status == 0);
+    CHECK(r.out.starts_with("version: "));
+    auto j = run(role, {"update", "status", "--json"});
+    CHECK(j.exit_status == 0);
+    CHECK(j.out.find("\"version\":") != std::string::npos);
+  }
+  auto denied = run(Role::kAudit, {"update", "status"});
+  CHECK(denied.exit_status == kExitDenied);
+  CHECK(denied.out.empty());
+  CHECK(run(Role::kUpdate, {"update", "status", "extra"}).exit_status == kExitUsage);
 }
