@@ -27,7 +27,7 @@ std::string trimPsk(std::string s) {
 }  // namespace
 
 Result<RenderedLevel> renderLevel(const config::Config& config, const config::Level& level,
-                                  const LevelPlan& plan) {
+                                  const LevelPlan& plan, const PeerAddresses& peers) {
   RenderedLevel out;
   vici::ConnBuildOptions options;
   options.dataplane = config.system.dataplane;
@@ -39,10 +39,13 @@ Result<RenderedLevel> renderLevel(const config::Config& config, const config::Le
     out.keys.push_back(TRY(readCredential(plan, level.identity.private_key)));
   for (size_t i = 0; i < level.tunnels.size(); ++i) {
     const auto& t = level.tunnels[i];
+    // An unresolved tunnel is still rendered (its credentials are checked), then left out.
+    auto remote_addrs = remoteAddrsFor(level, t, peers);
     RenderedTunnel r;
     r.name = t.name;
     auto o = options;
     if (options.dataplane == config::Dataplane::kKernel) o.reqid = firewall::tunnelReqid(i);
+    if (remote_addrs && *remote_addrs != t.remote_address) o.remote_addrs = *remote_addrs;
     if (!t.remote_ca.empty()) o.remote_ca = TRY(readCredential(plan, t.remote_ca));
     r.conn = TRY(vici::buildLoadConn(level, t, o));
     r.starts = vici::startActions(t.start, options.dataplane).start_action == "start";
@@ -54,7 +57,7 @@ Result<RenderedLevel> renderLevel(const config::Config& config, const config::Le
       r.psk = vici::SharedSecret{
           "psk-" + t.name, "IKE", std::move(psk), {level.identity.id, t.remote_id}};
     }
-    out.tunnels.push_back(std::move(r));
+    if (remote_addrs) out.tunnels.push_back(std::move(r));
   }
   return out;
 }

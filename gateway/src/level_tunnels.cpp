@@ -133,7 +133,8 @@ void LevelTunnels::onReady() {
 }
 
 void LevelTunnels::pushEverything(std::function<void(Result<void>)> done) {
-  auto rendered = renderLevel(*config_, *level_, plan_);
+  auto rendered =
+      renderLevel(*config_, *level_, plan_, options_.peers ? *options_.peers : PeerAddresses{});
   if (!rendered) {
     log::error("cannot prepare tunnels",
                {{"level", level_->name}, {"error", rendered.error().message()}});
@@ -276,9 +277,13 @@ std::vector<TunnelStatus> LevelTunnels::status() const {
   std::vector<TunnelStatus> out;
   for (const auto& t : level_->tunnels) {
     out.push_back(tunnels_.at(t.name));
+    std::string why;
     if (admin_down_.count(t.name) && out.back().state != "up") {
       out.back().state = "down (admin)";
       out.back().why = "taken down with 'tunnel down'; 'tunnel up' brings it back";
+    } else if (options_.peers && !remoteAddrsFor(*level_, t, *options_.peers, &why)) {
+      out.back().state = "down";
+      out.back().why = why;
     }
   }
   return out;

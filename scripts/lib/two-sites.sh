@@ -13,6 +13,12 @@ SITES_PREFIX=${SITES_PREFIX:-rdemo}
 SITES_DIR=${SITES_DIR:-/tmp/$SITES_PREFIX}
 # Where <site>.yaml are read from; a test that edits them points this at its own copies.
 SITES_CONFIG_DIR=${SITES_CONFIG_DIR:-}
+# Optional DNS for tests of peers named by host names: SITES_DNS_ARGS are extra dnsmasq options
+# (e.g. --address=/lyon.test/192.0.2.21) and turn on its DNS service on 192.0.2.1 (answering
+# only from those options, never forwarding); SITES_RESOLV_CONF is a resolv.conf that each
+# rempartd then sees as /etc/resolv.conf (in a private mount namespace of its own).
+SITES_DNS_ARGS=${SITES_DNS_ARGS:-}
+SITES_RESOLV_CONF=${SITES_RESOLV_CONF:-}
 
 _ns() { echo "$SITES_PREFIX-$1"; }
 
@@ -71,7 +77,10 @@ sites_up() {
     ip -n "$(_ns $site)" link add mgmt0 type veth peer name "mg-$site" netns "$(_ns wan)"
   done
   # lyon's uplink is configured by rempartd's own DHCP client, from this server.
-  ip netns exec "$(_ns wan)" dnsmasq --port=0 --bind-interfaces --interface=br0 --except-interface=lo \
+  local dns=(--port=0)
+  # shellcheck disable=SC2206
+  [ -n "$SITES_DNS_ARGS" ] && dns=(--port=53 --no-resolv --no-hosts $SITES_DNS_ARGS)
+  ip netns exec "$(_ns wan)" dnsmasq "${dns[@]}" --bind-interfaces --interface=br0 --except-interface=lo \
     --no-ping --dhcp-authoritative --dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,2m \
     --dhcp-host=02:00:00:00:00:02,192.0.2.20 --dhcp-leasefile="$SITES_DIR/dnsmasq.leases" \
     --pid-file="$SITES_DIR/dnsmasq.pid" --log-facility="$SITES_DIR/dnsmasq.log" --user=root
@@ -93,8 +102,11 @@ sites_up() {
   done
 
   uid_base=60600
+  local wrap=()
+  [ -n "$SITES_RESOLV_CONF" ] && wrap=(unshare --mount --propagation private sh -c \
+    'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$SITES_RESOLV_CONF")
   for site in paris lyon; do
-    nsenter --net=/run/netns/"$(_ns $site)" "$build/gateway/rempartd" \
+    "${wrap[@]}" nsenter --net=/run/netns/"$(_ns $site)" "$build/gateway/rempartd" \
       --config "${SITES_CONFIG_DIR:-$top/gateway/examples/demo}/$site.yaml" \
       --runtime-dir "$SITES_DIR/$site/run" --state-dir "$SITES_DIR/$site/state" \
       --charon-uid-base $uid_base >"$SITES_DIR/$site/rempartd.log" 2>&1 &

@@ -11,6 +11,7 @@
 
 #include "common/config/model.hpp"
 #include "common/result.hpp"
+#include "gateway/peer_addresses.hpp"
 #include "gateway/topology.hpp"
 #include "gateway/vici/client.hpp"
 #include "gateway/vici/message.hpp"
@@ -34,8 +35,10 @@ struct RenderedLevel {
 // Reads every credential the level's tunnels name from `plan.keystore_dir` and builds one
 // load-conn message per tunnel. Fails, naming the level and credential, when a credential is
 // missing, empty or unreadable, or when a message cannot be built. Nothing is sent anywhere.
+// A tunnel whose peer is a host name gets its address from `peers`; while the name has none,
+// the tunnel is left out (charon cannot reach it; a later rendering adds it).
 Result<RenderedLevel> renderLevel(const config::Config& config, const config::Level& level,
-                                  const LevelPlan& plan);
+                                  const LevelPlan& plan, const PeerAddresses& peers = {});
 
 // How to go from `current` (what charon holds) to `next`. A tunnel is unchanged when its
 // load-conn message and its PSK (bytes and owners) are both equal; changed when it exists in

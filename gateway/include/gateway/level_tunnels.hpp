@@ -26,6 +26,7 @@
 #include "gateway/charon/supervisor.hpp"
 #include "gateway/connection_log.hpp"
 #include "gateway/level_render.hpp"
+#include "gateway/peer_addresses.hpp"
 #include "gateway/topology.hpp"
 #include "gateway/vici/client.hpp"
 
@@ -50,6 +51,7 @@ struct LevelTunnelsOptions {
   std::vector<std::filesystem::path> hidden_dirs;  // other levels' dirs and the keystore
   std::chrono::milliseconds refresh_interval{2000};
   ConnectionLog* connection_log = nullptr;  // where events are recorded; outlives us
+  const PeerAddresses* peers = nullptr;     // resolved peer host names; outlives us
 };
 
 class LevelTunnels {

@@ -107,6 +107,7 @@ Result<void> Daemon::start() {
                                                options_.paths.state_dir);
   TRY(running_->bringUp());
   connection_log_ = TRY(ConnectionLog::open(options_.paths.state_dir / "log"));
+  trackPeers();
   return startLevelTunnels();
 }
 
@@ -114,10 +115,12 @@ void Daemon::stop(std::function<void()> done) {
   log::info("gateway stopping");
   stopConfigCommands();
   control_.reset();
+  if (peers_retry_) peers_retry_->cancel();
   auto pending = std::make_shared<size_t>(tunnels_.size() + 1);
   auto finish = [this, pending, done = std::move(done)]() {
     if (--*pending > 0) return;
     tunnels_.clear();
+    peers_.reset();
     connection_log_.reset();
     if (running_) running_->tearDown();
     running_.reset();
@@ -199,6 +202,7 @@ void Daemon::registerCommands() {
   registerTunnelCommands();
   registerInterfaceCommands();
   registerLogCommands();
+  registerUpdateCommands();
 }
 
 std::optional<size_t> Daemon::levelIndex(const std::string& name) const {

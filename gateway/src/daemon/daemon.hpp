@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "gateway/config_store.hpp"
 #include "gateway/control_server.hpp"
 #include "gateway/level_tunnels.hpp"
+#include "gateway/peer_resolver.hpp"
 #include "gateway/roles.hpp"
 #include "gateway/running_topology.hpp"
 #include "gateway/topology.hpp"
@@ -87,6 +89,14 @@ class Daemon {
   void rebuild(std::shared_ptr<const config::Config> next, TopologyPlan plan,
                std::function<void(Result<void>)> done);
 
+  // Tunnel peers named by host names (peer_refresh.cpp): resolving starts with the gateway;
+  // a new address reloads just the tunnels that use it.
+  void trackPeers();
+  void reapplyPeers();
+
+  // `update status` (update_commands.cpp).
+  void registerUpdateCommands();
+
   // The config store and the `config ...` commands (config_commands.cpp).
   void registerConfigCommands();
   void commitConfig(const CommitRequest& request, std::shared_ptr<PendingReply> reply);
@@ -108,6 +118,8 @@ class Daemon {
   std::shared_ptr<ConfigCommitState> config_commit_;
   bool reconfiguring_ = false;
   std::optional<std::filesystem::path> reload_pending_;  // reloadFrom() once reconfiguring ends
+  std::unique_ptr<PeerResolver> peers_;
+  std::unique_ptr<boost::asio::steady_timer> peers_retry_;
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
 };
 

@@ -29,12 +29,13 @@ struct Prepared {
   std::vector<RenderedLevel> levels;
 };
 
-Result<Prepared> prepare(const config::Config& next, const InstancePaths& paths) {
+Result<Prepared> prepare(const config::Config& next, const InstancePaths& paths,
+                         const PeerAddresses& peers) {
   Prepared p;
   p.plan = planTopology(next, paths);
   p.firewalls = TRY(compileFirewalls(next));
   for (size_t i = 0; i < next.levels.size(); ++i)
-    p.levels.push_back(TRY(renderLevel(next, next.levels[i], p.plan.levels[i])));
+    p.levels.push_back(TRY(renderLevel(next, next.levels[i], p.plan.levels[i], peers)));
   return p;
 }
 
@@ -53,10 +54,11 @@ void Daemon::reconfigureTracked(config::Config next, std::function<void(Result<v
                        "another configuration change is being applied; try again when it is done"));
   if (!running_) return answer(fail(ErrorCode::kConflict, "the gateway is not running"));
   auto cfg = std::make_shared<const config::Config>(std::move(next));
-  auto prepared = prepare(*cfg, options_.paths);
+  auto prepared = prepare(*cfg, options_.paths, peers_ ? peers_->addresses() : PeerAddresses{});
   if (!prepared) return answer(unexpected<Error>(prepared.error().wrap("nothing changed")));
 
   reconfiguring_ = true;
+  if (peers_) peers_->track(peerKeys(*cfg));
   auto finish = [this, done](Result<void> r) {
     reconfiguring_ = false;
     done(std::move(r), true);
@@ -131,6 +133,7 @@ Result<void> Daemon::startLevelTunnels() {
   LevelTunnelsOptions lto;
   lto.connection_log = connection_log_.get();
   lto.uid_base = options_.charon_uid_base;
+  lto.peers = peers_ ? &peers_->addresses() : nullptr;
   lto.hidden_dirs = {options_.paths.runtime_dir / "levels", options_.paths.state_dir};
   for (size_t i = 0; i < config_->levels.size(); ++i) {
     tunnels_.push_back(

@@ -51,7 +51,7 @@ Result<Section> buildLoadConn(const config::Level& level, const config::Tunnel& 
   Section& conn = msg.child(tunnel.name);
   conn.set("version", "2");
   conn.setList("local_addrs", {level.public_address.str()});
-  conn.setList("remote_addrs", {tunnel.remote_address});
+  conn.setList("remote_addrs", {options.remote_addrs.value_or(tunnel.remote_address)});
   conn.setList("proposals",
                tunnel.ike_proposals.empty() ? config::kDefaultIkeProposals : tunnel.ike_proposals);
   conn.set("dpd_delay", seconds(tunnel.dpd_interval));

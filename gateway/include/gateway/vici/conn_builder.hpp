@@ -24,6 +24,9 @@ struct ConnBuildOptions {
   // Pubkey tunnels: the level's certificate (PEM or DER), required; the tunnel's CA, optional.
   std::string local_cert{};
   std::string remote_ca{};
+  // What charon gets as remote_addrs when the tunnel names its peer by a host name (the
+  // address rempartd resolved). Unset: the configured remote_address.
+  std::optional<std::string> remote_addrs{};
 };
 
 // How a start mode maps onto charon's actions for a dataplane. on-demand needs trap policies,
