@@ -270,19 +270,23 @@ void LevelTunnels::applySas(const std::vector<vici::IkeSa>& sas) {
     t.spi_out.clear();
     if (t.why == "connecting" || t.why == "up") t.why = "no IKE_SA";
   }
+  // charon shares one IKE_SA among conns with the same addresses, identities and IKE parameters
+  // (reuse_ikesa): a tunnel's CHILD_SA may live under another tunnel's IKE_SA. The child is
+  // named after its tunnel (conn_builder), so children are matched by their own name.
   for (const auto& ike : sas) {
-    auto it = tunnels_.find(ike.name);
-    if (it == tunnels_.end()) continue;
-    auto& t = it->second;
     if (ike.state != "ESTABLISHED") {
-      if (t.state != "up") {
-        t.state = "connecting";
-        t.why = "IKE " + ike.state;
+      auto it = tunnels_.find(ike.name);
+      if (it != tunnels_.end() && it->second.state != "up") {
+        it->second.state = "connecting";
+        it->second.why = "IKE " + ike.state;
       }
       continue;
     }
     for (const auto& c : ike.children) {
       if (c.state != "INSTALLED") continue;
+      auto it = tunnels_.find(c.name);
+      if (it == tunnels_.end()) continue;
+      auto& t = it->second;
       t.state = "up";
       t.why.clear();
       t.established_seconds = ike.established;
@@ -294,9 +298,10 @@ void LevelTunnels::applySas(const std::vector<vici::IkeSa>& sas) {
       t.spi_in = c.spi_in;
       t.spi_out = c.spi_out;
     }
-    if (t.state != "up") {
-      t.state = "connecting";
-      t.why = "IKE up, no CHILD_SA installed";
+    auto it = tunnels_.find(ike.name);
+    if (it != tunnels_.end() && it->second.state != "up") {
+      it->second.state = "connecting";
+      it->second.why = "IKE up, no CHILD_SA installed";
     }
   }
 }
