@@ -175,7 +175,11 @@ void LevelTunnels::pushEverything() {
     for (size_t i = 0; i < level_.tunnels.size(); ++i) {
       const auto& t = level_.tunnels[i];
       auto o = options;
-      if (options.dataplane == config::Dataplane::kKernel) o.reqid = firewall::tunnelReqid(i);
+      // A fixed reqid per tunnel on both dataplanes. The kernel's firewall matches it; with
+      // libipsec, which picks the outbound SA by reqid, charon 5.9.8 otherwise gave two CHILD_SAs
+      // of one IKE_SA the same reqid when DPD re-established them, sending one tunnel's traffic
+      // into the other's SA (seen in gateway.netns.interop).
+      o.reqid = firewall::tunnelReqid(i);
       if (!t.remote_ca.empty()) o.remote_ca = TRY(readCredential(plan_, t.remote_ca));
       conns.push_back(TRY(vici::buildLoadConn(level_, t, o)));
     }
