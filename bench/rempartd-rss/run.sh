@@ -72,7 +72,7 @@ for i in range(n):
           f"        remote_ts = {remote_ts}",
           "        esp_proposals = aes256gcm16-ecp384, aes256gcm16-x25519",
           "        start_action = none", "        dpd_action = clear", "        close_action = none",
-          "        rekey_time = 3600s", "      }", "    }", "  }"]
+          "        rekey_time = 3600s", f"        reqid = {i + 1}", "      }", "    }", "  }"]
 y += ["roles:", "  admin: [alice]"]
 s += ["}", "secrets {", "  ike-bench {", "    id = a.bench.test", "    secret = 0x00112233445566778899aabbccddeeff", "  }", "}"]
 open(f"{d}/a.yaml", "w").write("\n".join(y) + "\n")

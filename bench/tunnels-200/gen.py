@@ -96,6 +96,10 @@ def swanctl_conf(side, count, psk):
             f"        dpd_action = {actions[1]}",
             f"        close_action = {actions[2]}",
             "        rekey_time = 3600s",
+        ]
+        if side == "a":
+            out.append(f"        reqid = {i + 1}")  # firewall::tunnelReqid
+        out += [
             "      }",
             "    }",
             "  }",

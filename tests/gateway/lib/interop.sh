@@ -112,10 +112,12 @@ interop_up() {
   _iop_veth "$p-stock" lan0 "$p-far" eth0
   ip -n "$p-stock" addr add 10.2.0.1/24 dev lan0
   ip -n "$p-stock" addr add 10.5.0.1/24 dev lan0
+  ip -n "$p-stock" addr add 10.6.0.1/24 dev lan0
   ip -n "$p-stock" link set lan0 up
   ip netns exec "$p-stock" sysctl -qw net.ipv4.ip_forward=1
   ip -n "$p-far" addr add 10.2.0.10/24 dev eth0
   ip -n "$p-far" addr add 10.5.0.10/24 dev eth0
+  ip -n "$p-far" addr add 10.6.0.10/24 dev eth0
   ip -n "$p-far" link set eth0 up
   ip -n "$p-far" route add default via 10.2.0.1
 
@@ -173,19 +175,30 @@ interop_wait_ours() {
   return 1
 }
 
+# our_charon_pid: the pid of Rempart's charon for level red, from `rempart show status`.
+our_charon_pid() {
+  "$IOP_BUILD/gateway/rempart" --socket "$IOP_DIR/run/control.sock" show status 2>/dev/null |
+    sed -n 's/.*level red:.*charon pid \([0-9-]*\).*/\1/p'
+}
+
 # stock_sa CONN: the peer's `swanctl --list-sas --raw` line for CONN's IKE_SA.
 stock_sa() {
   swanctl_stock --list-sas --ike "$1" --raw 2>/dev/null | grep "$1"
 }
 
-# interop_wait_stock SECONDS CONN...: until the peer has each CONN established with a CHILD_SA.
+# interop_wait_stock SECONDS CONN[:CHILDREN]...: until the peer has each CONN established with
+# CHILDREN (default 1) CHILD_SAs installed.
 interop_wait_stock() {
-  local deadline=$(($(date +%s) + $1)) c all
+  local deadline=$(($(date +%s) + $1)) c all n
   shift
   while [ "$(date +%s)" -lt "$deadline" ]; do
     all=1
     for c in "$@"; do
-      stock_sa "$c" | grep -q 'state=ESTABLISHED.*child-sas.*state=INSTALLED' || all=0
+      n=${c#*:}
+      [ "$n" = "$c" ] && n=1
+      c=${c%%:*}
+      stock_sa "$c" | grep -q 'state=ESTABLISHED.*child-sas' || all=0
+      [ "$(stock_sa "$c" | grep -o 'state=INSTALLED' | wc -l)" -ge "$n" ] || all=0
     done
     [ $all = 1 ] && return 0
     sleep 0.5
