@@ -109,6 +109,7 @@ void LevelTunnels::onReady() {
                             {"tunnel", e->ike.name},
                             {"up", e->up ? "yes" : "no"},
                             {"remote", e->ike.remote_host}});
+      if (ev.name == "child-updown" && e->up) noteChildUp(*e);
       refresh();
     }
   });
@@ -131,12 +132,13 @@ void LevelTunnels::onReady() {
   });
 }
 
-void LevelTunnels::pushEverything() {
+void LevelTunnels::pushEverything(std::function<void(Result<void>)> done) {
   auto rendered = renderLevel(*config_, *level_, plan_);
   if (!rendered) {
     log::error("cannot prepare tunnels",
                {{"level", level_->name}, {"error", rendered.error().message()}});
     for (auto& [name, t] : tunnels_) t.why = rendered.error().message();
+    if (done) done(unexpected<Error>(rendered.error()));
     return;
   }
   loaded_ = *rendered;
@@ -146,17 +148,20 @@ void LevelTunnels::pushEverything() {
   std::vector<vici::Section> conns;
   for (auto& t : rendered->tunnels) {
     if (t.psk) secrets.push_back(std::move(*t.psk));
+    if (admin_down_.count(t.name)) continue;  // `tunnel down` holds until `tunnel up`
     conns.push_back(std::move(t.conn));
   }
   auto alive = alive_;
   auto pending = std::make_shared<size_t>(secrets.size() + keys.size());
+  auto first_error = std::make_shared<std::optional<Error>>();
   // Shared, not captured by value: every credential request holds a copy of `step` below, and
   // copies of the whole connection list per secret cost O(tunnels^2) memory (3.4 GB at 1,000).
   auto shared_conns = std::make_shared<std::vector<vici::Section>>(std::move(conns));
-  auto load_conns = [this, alive, shared_conns]() {
+  auto load_conns = [this, alive, first_error, done, shared_conns]() {
     if (!*alive) return;
-    vici_->loadConns(std::move(*shared_conns), [this, alive](Result<void> r) {
+    vici_->loadConns(std::move(*shared_conns), [this, alive, first_error, done](Result<void> r) {
       if (!*alive) return;
+      if (done) done(!r ? r : *first_error ? Result<void>(unexpected<Error>(**first_error)) : r);
       if (!r)
         log::error("loading connections",
                    {{"level", level_->name}, {"error", r.error().message()}});
@@ -169,10 +174,12 @@ void LevelTunnels::pushEverything() {
     });
   };
   if (*pending == 0) return load_conns();
-  auto step = [this, alive, pending, load_conns](Result<void> r) {
+  auto step = [this, alive, pending, first_error, load_conns](Result<void> r) {
     if (!*alive) return;
-    if (!r)
+    if (!r) {
       log::error("loading a credential", {{"level", level_->name}, {"error", r.error().message()}});
+      if (!*first_error) *first_error = r.error();
+    }
     if (--*pending == 0) load_conns();
   };
   for (auto& s : secrets) vici_->loadShared(std::move(s), step);
@@ -270,11 +277,18 @@ void LevelTunnels::applySas(const std::vector<vici::IkeSa>& sas) {
       it->second.why = "IKE up, no CHILD_SA installed";
     }
   }
+  notifyUpWaiters();
 }
 
 std::vector<TunnelStatus> LevelTunnels::status() const {
   std::vector<TunnelStatus> out;
-  for (const auto& t : level_->tunnels) out.push_back(tunnels_.at(t.name));
+  for (const auto& t : level_->tunnels) {
+    out.push_back(tunnels_.at(t.name));
+    if (admin_down_.count(t.name) && out.back().state != "up") {
+      out.back().state = "down (admin)";
+      out.back().why = "taken down with 'tunnel down'; 'tunnel up' brings it back";
+    }
+  }
   return out;
 }
 
