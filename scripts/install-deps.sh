@@ -10,7 +10,7 @@ packages=(
   libsystemd-dev libexpected-dev catch2 libcap-dev libseccomp-dev
   # runtime and integration tests
   charon-systemd strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
-  libstrongswan-standard-plugins
+  libstrongswan-standard-plugins strongswan-pki
   nftables iproute2 openssh-server openssh-client dnsmasq iperf3 tcpdump dhcpcd5
   procps psmisc jq python3 iputils-ping netcat-openbsd openssl
   # image
