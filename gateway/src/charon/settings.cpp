@@ -81,6 +81,13 @@ Result<std::string> renderStrongswanConf(const CharonSettings& s) {
   o << "  block_threshold = " << s.block_threshold << "\n";
   o << "  cookie_threshold = " << s.cookie_threshold << "\n";
   o << "  ikesa_table_size = " << s.ikesa_table_size << "\n";
+  // IKE retransmissions: 2 s, then x1.5, 4 retries (about 26 s in all, against strongSwan's
+  // 165 s), so that a dead peer found by DPD is declared down, and the tunnel restarted, within
+  // dpd_interval + 30 s. The jitter keeps both ends of many tunnels from retrying in lockstep.
+  o << "  retransmit_tries = 4\n";
+  o << "  retransmit_timeout = 2.0\n";
+  o << "  retransmit_base = 1.5\n";
+  o << "  retransmit_jitter = 20\n";
   if (libipsec) {
     o << "  install_routes = yes\n";
     o << "  routing_table = " << s.routing_table << "\n";
