@@ -198,8 +198,10 @@ void LevelTunnels::reset(const std::string& tunnel, std::chrono::milliseconds wa
         for (const auto& c : ike.children) old->spis.insert(c.spi_in);
       }
     }
-    // The initiate's "already up" answer may still see an old CHILD_SA (list-sas lags behind
-    // the delete): then wait for it to go and initiate again, until the deadline.
+    // The client no longer answers with a CHILD_SA of a deleting IKE_SA, but it cannot know
+    // which SAs predate the reset: an old CHILD_SA on a still ESTABLISHED IKE_SA (awaitGone
+    // took a failed list-sas for "gone") would be its "already up" answer. Then wait for it
+    // to go and initiate again, until the deadline.
     auto initiate = std::make_shared<std::function<void()>>();
     *initiate = [this, alive, tunnel, wait, old, started, deadline, shared_done,
                  weak = std::weak_ptr<std::function<void()>>(initiate)]() {

@@ -5,8 +5,11 @@
 // added ones (charon initiates start-action connections on load); last the secrets nobody needs
 // any more. `loaded_` follows every success, so that after a failure midway it still says what
 // charon holds, and `stale_` names tunnels left without SAs that charon will not restart.
+// A tunnel taken down with `tunnel down` stays down: when changed, its new definition is only
+// remembered (`tunnel up` loads the current one); when removed, its mark goes with it.
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <set>
 
 #include "common/log.hpp"
 #include "gateway/level_tunnels.hpp"
@@ -44,7 +47,14 @@ void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next, const c
   // failed midway): charon will not initiate it again by itself.
   std::vector<std::string> reinitiate;
   for (const auto& name : diff.unchanged)
-    if (stale_.contains(name) && rendered.find(name)->starts) reinitiate.push_back(name);
+    if (stale_.contains(name) && rendered.find(name)->starts && !admin_down_.contains(name))
+      reinitiate.push_back(name);
+  // Taken down and now removed: charon holds no connection for it (nothing to unload), and a
+  // tunnel of that name added later starts afresh.
+  std::set<std::string> removed_down;
+  for (const auto& name : diff.removed)
+    if (admin_down_.erase(name) > 0) removed_down.insert(name);
+  std::erase_if(admin_down_, [&](const std::string& name) { return !rendered.find(name); });
 
   config_ = std::move(next);
   level_ = &level;
@@ -127,6 +137,16 @@ void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next, const c
   };
 
   for (const auto& name : diff.removed) {
+    if (removed_down.contains(name)) {
+      steps->push_back(terminate(name));  // best effort; `tunnel down` left none in principle
+      steps->push_back([this, name](Done step) {
+        std::erase_if(loaded_.tunnels, [&](const RenderedTunnel& t) { return t.name == name; });
+        stale_.erase(name);
+        log::notice("tunnel removed (it was down)", {{"level", level_->name}, {"tunnel", name}});
+        step({});
+      });
+      continue;
+    }
     steps->push_back(terminate(name));
     steps->push_back([this, alive, name](Done step) {
       vici_->unloadConn(name, [this, alive, name, step](Result<void> r) {
@@ -173,6 +193,21 @@ void LevelTunnels::reconcile(std::shared_ptr<const config::Config> next, const c
   // every SA of the tunnel goes (those set up under the old definition, and responder SAs,
   // which charon keeps across a reload), and it starts again under the new one.
   for (const auto& name : diff.changed) {
+    if (admin_down_.contains(name)) {
+      // Not loaded (charon must not answer or start it): only remembered, like a full push
+      // remembers it; `tunnel up` pushes the config of that moment.
+      steps->push_back([this, next_state, find_loaded, name](Done step) {
+        auto it = find_loaded(name);
+        if (it != loaded_.tunnels.end())
+          *it = *next_state->find(name);
+        else
+          loaded_.tunnels.push_back(*next_state->find(name));
+        log::notice("tunnel changed while down: not loaded until 'tunnel up'",
+                    {{"level", level_->name}, {"tunnel", name}});
+        step({});
+      });
+      continue;
+    }
     steps->push_back(load(name, true));
     steps->push_back(terminate(name));
     steps->push_back(initiate(name));

@@ -2,7 +2,8 @@
 # The operator and auditor commands end to end, through the real CLI against two real rempartd
 # (paris, lyon) with real charon: keys, tunnel up/down/reset, show interfaces, show log with its
 # filters, log export piped into the offline verifier, the audit role's limits, and that an
-# imported PSK never shows up anywhere but the keystore. Usage: ops_commands_test.sh BUILD_DIR
+# imported PSK never shows up anywhere but the keystore; a config change to a tunnel that is down
+# keeps it down. Usage: ops_commands_test.sh BUILD_DIR
 # Each check prints "ok - ..." or "not ok - ..."; the script exits non-zero on any failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -171,8 +172,37 @@ sleep 5
 check "after blue's charon restarted ($old_pid -> $new_pid), blue is still 'down (admin)'" \
   test "$(state_of paris blue)" = "down (admin)"
 if sites_ping paris blue 10.4.0.10 1 >/dev/null 2>&1; then bad "no traffic after the restart either"; else ok "no traffic after the restart either"; fi
+# A config change to blue while it is down (its ESP proposal, on both sides) is remembered
+# but not loaded: blue stays down until `tunnel up`, which brings it up with the new proposal.
+kOutcome='configuration reloaded|configuration not reloaded|configuration unchanged|previous configuration restored|cannot restore the previous'
+reload_wait() {  # SITE...: SIGHUP to each, then waits until each has logged the reload's outcome
+  local site; declare -A before
+  for site in "$@"; do before[$site]=$(grep -Ec "$kOutcome" "$SITES_DIR/$site/rempartd.log"); sites_reload "$site"; done
+  for site in "$@"; do
+    wait_for 90 bash -c "test \$(grep -Ec '$kOutcome' $SITES_DIR/$site/rempartd.log) -gt ${before[$site]}" ||
+      echo "# $site: no outcome logged for the reload" >&2
+  done
+}
+for f in "$conf/paris.yaml" "$conf/lyon.yaml"; do  # the 2nd tunnel is blue's
+  perl -0pi -e 'my $n = 0; s/^        dpd_interval: 10s\n/++$n == 2 ? "$&        esp_proposals: [aes128gcm16-x25519]\n" : $&/gme' "$f"
+done
+check "the test changed blue's ESP proposal on both sides" \
+  test "$(grep -c 'esp_proposals: \[aes128gcm16' "$conf/paris.yaml" "$conf/lyon.yaml" | grep -c ':1$')" = 2
+reload_wait paris lyon
+check "paris logged blue's change as not loaded while down" \
+  grep -q 'tunnel changed while down' "$SITES_DIR/paris/rempartd.log"
+sleep 3  # a wrongly loaded start-action tunnel would be negotiating by now (lyon initiates too)
+check "after the reload blue is still 'down (admin)'" test "$(state_of paris blue)" = "down (admin)"
+blue_unloaded() { ! sites_swanctl paris blue --list-conns 2>/dev/null | grep -q '^lyon:'; }
+check "blue's charon holds no connection for it" blue_unloaded
+if sites_ping paris blue 10.4.0.10 1 >/dev/null 2>&1; then bad "no traffic after the reload either"; else ok "no traffic after the reload either"; fi
+blue_is_128() {
+  local raw; raw=$(sites_swanctl paris blue --list-sas --raw --ike lyon 2>/dev/null)
+  grep -q 'state=INSTALLED' <<<"$raw" && ! grep -q 'state=INSTALLED[^}]*encr-keysize=256' <<<"$raw"
+}
 out=$(cli paris tunnel up lyon --level blue); rc=$?
 check "tunnel up brings blue back: $out" test $rc = 0
+check "blue came up with the new proposal (AES-GCM-128 only)" wait_for 30 blue_is_128
 check "paris blue reaches lyon blue again" sites_ping paris blue 10.4.0.10 2
 blue_before=$(spi_of paris blue)
 out=$(cli paris tunnel reset lyon --level blue); rc=$?

@@ -63,6 +63,38 @@ TEST_CASE("vici client follows initiate and terminate through events", "[unit][v
     REQUIRE(got);
     CHECK(got->name == "net");
   }
+  SECTION("an installed child of an IKE_SA being deleted does not complete it") {
+    // list-sas still shows the old CHILD_SA as INSTALLED while its IKE_SA is DELETING: the
+    // outcome is the new one that the up event announces, not the dying one.
+    Section fresh = child;
+    fresh.set("uniqueid", "9");
+    Section fresh_extra;
+    fresh_extra.child("child-sas").setSection("net-9", fresh);
+    Section fresh_up = ikeBlock("gw", "ESTABLISHED", fresh_extra);
+    fresh_up.set("up", "yes");
+    bool listed = false;
+    f.server.script = [&](auto&, const Packet& p) -> std::vector<std::string> {
+      if (p.name == "initiate") return {frameOf(response(Section{}.set("success", "yes")))};
+      if (p.name == "list-sas") {
+        listed = true;
+        return {frameOf(event("list-sa", ikeBlock("gw", "DELETING", up_extra))),
+                frameOf(response({}))};
+      }
+      if (p.type == PacketType::kCmdRequest) return {frameOf(response({}))};
+      return {frameOf({PacketType::kEventConfirm, "", {}})};
+    };
+    std::optional<Result<ChildSa>> r;
+    f.client.initiate("gw", "net", 2000ms, [&](auto x) { r = x; });
+    REQUIRE(runUntil(f.io, [&] { return listed; }));
+    // Let the list-sas answer reach the client before the new SA comes up.
+    runUntil(
+        f.io, [] { return false; }, 100ms);
+    CHECK_FALSE(r.has_value());
+    f.server.sendToRegistered("child-updown", frameOf(event("child-updown", fresh_up)));
+    auto got = f.wait(r);
+    REQUIRE(got);
+    CHECK(got->uniqueid == 9);
+  }
   SECTION("nothing happening times it out without killing the connection") {
     std::optional<Result<ChildSa>> r;
     f.server.script = [&](auto&, const Packet& p) -> std::vector<std::string> {

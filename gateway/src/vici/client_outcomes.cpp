@@ -56,10 +56,15 @@ void Client::initiate(std::string ike, std::string child, Millis wait, Handler<C
                   listSas(ListSasFilter{.ike = w->ike, .noblock = true},
                           [this, alive, w](Result<std::vector<IkeSa>> sas) {
                             if (alive.expired() || w->done || !sas) return;
-                            for (const auto& sa : *sas)
+                            // Only a CHILD_SA of an ESTABLISHED (or rekeying, still usable)
+                            // IKE_SA is up: one whose IKE_SA is being deleted is still listed
+                            // as INSTALLED until the delete ends, and is no outcome.
+                            for (const auto& sa : *sas) {
+                              if (sa.state != "ESTABLISHED" && sa.state != "REKEYING") continue;
                               for (const auto& c : sa.children)
                                 if (c.name == w->child && c.state == "INSTALLED")
                                   return finishWaiter(w, c);
+                            }
                           });
                 });
 }
