@@ -11,10 +11,12 @@
 #include "commands.hpp"
 #include "common/config/model.hpp"
 #include "common/result.hpp"
+#include "gateway/admin_trail.hpp"
 #include "gateway/control_server.hpp"
 #include "gateway/level_tunnels.hpp"
 #include "gateway/roles.hpp"
 #include "gateway/running_topology.hpp"
+#include "gateway/sshd.hpp"
 #include "gateway/topology.hpp"
 
 namespace rempart::gateway {
@@ -24,6 +26,10 @@ struct DaemonOptions {
   InstancePaths paths{"/run/rempart", "/var/lib/rempart"};
   std::filesystem::path control_socket;  // default <runtime>/control.sock
   uid_t charon_uid_base = charon::kDefaultUidBase;  // distinct per gateway on one machine
+  // sshd on the management address (when the config has one), running `cli` as ForceCommand.
+  bool run_sshd = true;
+  std::filesystem::path sshd = "/usr/sbin/sshd";
+  std::filesystem::path cli = "/usr/bin/rempart";
 };
 
 class Daemon {
@@ -42,6 +48,9 @@ class Daemon {
  private:
   Daemon(boost::asio::io_context& io, DaemonOptions options, config::Config config);
   void registerCommands();
+  void registerUserCommands();
+  std::filesystem::path authorizedKeysDir() const;
+  [[nodiscard]] Result<void> startSshd();
   void handle(const ControlRequest& request, const PeerCredentials& peer,
               std::shared_ptr<PendingReply> reply);
   std::string statusText() const;
@@ -56,6 +65,8 @@ class Daemon {
   std::unique_ptr<ConnectionLog> connection_log_;
   std::vector<std::unique_ptr<LevelTunnels>> tunnels_;
   RoleMap roles_;
+  std::shared_ptr<AdminTrail> admin_trail_;
+  std::unique_ptr<SshdSupervisor> sshd_;
   CommandTable commands_;
   std::unique_ptr<ControlServer> control_;
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
