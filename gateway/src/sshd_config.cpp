@@ -82,7 +82,8 @@ Result<std::string> renderSshdConfig(const SshdSettings& s) {
     for (const auto& u : s.allow_users) {
       if (!isPlainUserName(u))
         return fail(ErrorCode::kInvalidInput, "role user '" + u + "' is not a plain user name");
-      o << " " << u;
+      if (s.allowed_sources.empty()) o << " " << u;
+      for (const auto& p : s.allowed_sources) o << " " << u << "@" << p.str();
     }
     o << "\n";
   }

@@ -150,6 +150,14 @@ OUT=$(printf 'show status; touch %s.10\n$(touch %s.11)\n`touch %s.12`\nshow vers
   gw_ssh admin rtadmin -tt 2>&1); RC=$?
 [[ $OUT == *"unknown command 'show status; touch"* ]] && [[ $OUT == *"rempart "* ]] \
   && ok "interactive: metacharacters are words, show version works" || ko "interactive ($RC): $OUT"
+# Tab completion of command words from what the role may run: "sho<TAB> ver<TAB>" runs
+# `show version`; "us<TAB>" completes nothing for the audit role.
+OUT=$(printf 'sho\t ver\t\nexit\n' | gw_ssh admin rtadmin -tt 2>&1)
+[[ $OUT == *"rempart 0"* || $OUT == *"rempart 1"* ]] && ok "interactive: tab completion" \
+  || ko "interactive completion: $OUT"
+OUT=$(printf 'whoami\nus\t\nexit\n' | gw_ssh audit rtaudit -tt 2>&1)
+[[ $OUT == *"rtaudit audit"* ]] && [[ $OUT != *"users"* ]] && ok "interactive: no completion of admin commands for audit" \
+  || ko "interactive audit completion: $OUT"
 ls /tmp/$P-marker* >/dev/null 2>&1 && ko "a marker file was created: $(ls /tmp/$P-marker*)" \
   || ok "no command ran (no marker file)"
 

@@ -63,6 +63,16 @@ TEST_CASE("sshd_config allows public keys of the role users only and nothing but
   CHECK(text->find("AcceptEnv") == std::string::npos);
 }
 
+TEST_CASE("sshd_config: users only from the allowed sources", "[unit][sshd]") {
+  auto s = sample();
+  s.allowed_sources = {*IpPrefix::parse("10.255.1.0/24"), *IpPrefix::parse("2001:db8::/64")};
+  auto text = renderSshdConfig(s);
+  REQUIRE(text);
+  CHECK(hasLine(*text,
+                "AllowUsers alice@10.255.1.0/24 alice@2001:db8::/64 "
+                "victor@10.255.1.0/24 victor@2001:db8::/64"));
+}
+
 TEST_CASE("sshd_config: IPv6 listen address and no users", "[unit][sshd]") {
   auto s = sample();
   s.listen_address = *IpAddress::parse("2001:db8::1");
@@ -102,6 +112,7 @@ TEST_CASE("sshd accepts the rendered config and its effective settings are the l
           "[netns][sshd]") {
   test::ScopedTempDir dir("rt-sshdcfg");
   auto s = sample();
+  s.allowed_sources = {*IpPrefix::parse("10.255.1.0/24"), *IpPrefix::parse("2001:db8::/64")};
   s.host_keys = {dir.path() / "ed", dir.path() / "ec"};
   s.authorized_keys_dir = dir.path() / "keys";
   s.pid_file = dir.path() / "sshd.pid";

@@ -28,6 +28,9 @@ struct SshdSettings {
   IpAddress listen_address;
   uint16_t port = 22;
   std::vector<std::string> allow_users;  // the role users; empty: nobody may log in
+  // management.allowed_sources: when set, each user may log in only from these networks
+  // (AllowUsers user@prefix), a second fence behind the core firewall's own filter.
+  std::vector<IpPrefix> allowed_sources;
   std::vector<std::filesystem::path> host_keys;
   std::filesystem::path authorized_keys_dir;  // holds one file per user, named after the user
   std::filesystem::path pid_file;

@@ -101,6 +101,7 @@ Result<void> Daemon::startSshd() {
   o.settings.port = config_.management->ssh_port;
   for (const auto* users : {&config_.roles.admin, &config_.roles.audit, &config_.roles.update})
     o.settings.allow_users.insert(o.settings.allow_users.end(), users->begin(), users->end());
+  o.settings.allowed_sources = config_.management->allowed_sources;
   o.settings.cli = options_.cli;
   o.settings.control_socket = options_.control_socket;
   sshd_ = TRY(SshdSupervisor::create(io_, std::move(o)));
