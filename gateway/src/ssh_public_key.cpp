@@ -213,6 +213,8 @@ Result<SshPublicKey> parsePublicKeyLine(std::string_view line) {
     auto u = static_cast<unsigned char>(c);
     key.comment += (u >= 0x20 && u < 0x7f) ? c : '?';
   }
+  // The cut may leave trailing blanks, which a re-read of the written line would drop.
+  while (!key.comment.empty() && key.comment.back() == ' ') key.comment.pop_back();
   return key;
 }
 
