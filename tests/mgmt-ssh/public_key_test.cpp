@@ -93,6 +93,10 @@ TEST_CASE("comments are sanitized and base64 is strict", "[unit][pubkey]") {
   auto longc = parsePublicKeyLine(base + " " + std::string(300, 'c'));
   REQUIRE(longc);
   CHECK(longc->comment.size() == kMaxKeyCommentBytes);
+  // A cut that ends in blanks is trimmed, so that the written line reads back the same.
+  auto blank = parsePublicKeyLine(base + " " + std::string(kMaxKeyCommentBytes - 1, 'c') + "  x");
+  REQUIRE(blank);
+  CHECK(blank->comment == std::string(kMaxKeyCommentBytes - 1, 'c'));
   CHECK(*decodeBase64("aGk=") == "hi");
   CHECK_FALSE(decodeBase64("aGl="));  // stray bits in the padding
   CHECK_FALSE(decodeBase64("aG=k"));

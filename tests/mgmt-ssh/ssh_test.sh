@@ -288,6 +288,22 @@ OUT=$($BUILD/gateway/rempart log verify "$BASE/state/log" 2>&1); RC=$?
 [ $RC = 0 ] && ok "log verify: $OUT" || ko "log verify ($RC): $OUT"
 
 grep -q "sshd exited" "$BASE/rempartd.log" && ko "sshd exited during the test"
+
+# --- Supervision: a killed sshd comes back; rempartd's shutdown stops it.
+OLD=$(cat "$BASE/run/ssh/sshd.pid")
+kill -KILL "$OLD"
+for _ in $(seq 1 100); do
+  NEW=$(cat "$BASE/run/ssh/sshd.pid" 2>/dev/null)
+  [ -n "$NEW" ] && [ "$NEW" != "$OLD" ] && kill -0 "$NEW" 2>/dev/null && break
+  sleep 0.1
+done
+run admin rtadmin whoami
+[ "$NEW" != "$OLD" ] && [ $RC = 0 ] && ok "sshd restarted after SIGKILL (pid $OLD -> $NEW)" \
+  || ko "sshd not restarted ($OLD -> $NEW, $RC): $OUT"
+PID=$(cat "$BASE/rempartd.pid")
+kill -TERM "$PID"
+for _ in $(seq 1 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$NEW" 2>/dev/null && ko "sshd still runs after rempartd stopped" || ok "sshd stopped with rempartd"
 if [ $FAILS -ne 0 ]; then
   echo "--- rempartd log (tail)"; tail -n 60 "$BASE/rempartd.log"
   echo "$FAILS check(s) failed"; exit 1
