@@ -155,6 +155,10 @@ OUT=$(printf 'show status; touch %s.10\n$(touch %s.11)\n`touch %s.12`\nshow vers
 OUT=$(printf 'sho\t ver\t\nexit\n' | gw_ssh admin rtadmin -tt 2>&1)
 [[ $OUT == *"rempart 0"* || $OUT == *"rempart 1"* ]] && ok "interactive: tab completion" \
   || ko "interactive completion: $OUT"
+# Names complete too: after the command "users remove-key", "aud<TAB>" gives audit.
+OUT=$(printf 'users remove-key aud\t SHA256:x\nusers add-key audit\nexit\n' | gw_ssh admin rtadmin -tt 2>&1)
+[[ $OUT == *"no key SHA256:x for role audit"* ]] && ok "interactive: names complete" \
+  || ko "interactive name completion: $OUT"
 OUT=$(printf 'whoami\nus\t\nexit\n' | gw_ssh audit rtaudit -tt 2>&1)
 [[ $OUT == *"rtaudit audit"* ]] && [[ $OUT != *"users"* ]] && ok "interactive: no completion of admin commands for audit" \
   || ko "interactive audit completion: $OUT"
@@ -275,6 +279,7 @@ refused '.session == "interactive" and .command[1] == "status;"' "interactive me
 refused '(.cli_refused // "") | test("exceeds the limit")' "oversize command line"
 refused '(.cli_refused // "") | test("UTF-8")' "non-UTF-8 command line"
 refused '.command[0] == "scp"' "scp -O's remote command"
+refused '.session == "interactive" and ((.cli_refused // "") | test("reads standard input"))' "stdin command at the prompt"
 refused '.command == ["sh","-c","env"]' "-A session's command"
 if jq -e -s "[.[] | select(.user == \"rtadmin\" and .key == \"$ADMIN_FP\" and .source_addr == \"10.255.9.2\" and (.source_port|length) > 0)] | length > 5" $TRAIL >/dev/null; then
   ok "trail records key fingerprint and source address"

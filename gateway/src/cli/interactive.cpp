@@ -21,23 +21,26 @@ namespace rempart::cli {
 namespace {
 
 std::vector<std::vector<std::string>> g_commands;  // libedit's callbacks take no user data
+std::vector<std::string> g_names;                  // what may follow a complete command
 std::vector<std::string> g_matches;
 
-std::vector<std::vector<std::string>> fetchCommands(const std::filesystem::path& socket,
-                                                    const gateway::ControlContext& context) {
+// Fills g_commands and g_names from `help --words`: command lines, then "+ NAME" lines.
+void fetchCompletions(const std::filesystem::path& socket, const gateway::ControlContext& context) {
   gateway::ControlRequest request{{"help", "--words"}, "", context};
-  std::vector<std::vector<std::string>> out;
+  auto& out = g_commands;
+  out = {{"exit"}, {"quit"}};
   auto response = gateway::callDaemon(socket, request);
-  if (!response || response->exit_status != 0) return out;
+  if (!response || response->exit_status != 0) return;
   std::istringstream in(response->out);
   std::string line;
   while (std::getline(in, line)) {
+    if (line.starts_with("+ ")) {
+      g_names.push_back(line.substr(2));
+      continue;
+    }
     auto words = gateway::splitCommandLine(line);
     if (words && !words->empty()) out.push_back(std::move(*words));
   }
-  out.push_back({"exit"});
-  out.push_back({"quit"});
-  return out;
 }
 
 char* nextMatch(const char* text, int state) {
@@ -47,14 +50,22 @@ char* nextMatch(const char* text, int state) {
     std::string before(rl_line_buffer, static_cast<size_t>(rl_point) - std::strlen(text));
     auto typed = gateway::splitCommandLine(before);
     if (!typed) return nullptr;
-    for (const auto& cmd : g_commands) {
-      if (cmd.size() <= typed->size()) continue;
-      if (!std::equal(typed->begin(), typed->end(), cmd.begin())) continue;
-      const auto& w = cmd[typed->size()];
+    auto add = [&](const std::string& w) {
       if (w.starts_with(text) &&
           std::find(g_matches.begin(), g_matches.end(), w) == g_matches.end())
         g_matches.push_back(w);
+    };
+    bool complete_command = false;
+    for (const auto& cmd : g_commands) {
+      if (cmd.size() > typed->size()) {
+        if (std::equal(typed->begin(), typed->end(), cmd.begin())) add(cmd[typed->size()]);
+      } else if (std::equal(cmd.begin(), cmd.end(), typed->begin())) {
+        complete_command = true;
+      }
     }
+    // After a whole command: its arguments, from the names rempartd gave.
+    if (complete_command)
+      for (const auto& n : g_names) add(n);
   }
   if (static_cast<size_t>(state) >= g_matches.size()) return nullptr;
   return strdup(g_matches[static_cast<size_t>(state)].c_str());
@@ -77,7 +88,7 @@ std::string promptText() {
 
 int runInteractive(const std::filesystem::path& socket) {
   auto context = sshContext("interactive");
-  g_commands = fetchCommands(socket, context);
+  fetchCompletions(socket, context);
   rl_attempted_completion_function = complete;
   rl_completion_entry_function = nextMatch;
   using_history();

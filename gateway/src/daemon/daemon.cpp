@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 #include "common/atomic_file.hpp"
@@ -191,7 +192,7 @@ void Daemon::registerCommands() {
   commands_.add(
       {{"help"}, "list the commands your role may run", {}, [this](const CommandContext& c) {
          // `help --words`: the command words the caller may run, one command per line, for the
-         // interactive CLI's completion.
+         // interactive CLI's completion, then the names that complete their arguments.
          if (!c.args.empty() && c.args[0] != "--words") {
            return ControlResponse{kExitUsage, "", "rempart: usage: help\n"};
          }
@@ -202,6 +203,13 @@ void Daemon::registerCommands() {
              for (const auto& w : words) line += (line.empty() ? "" : " ") + w;
              out += line + "\n";
            }
+           // Then the names that may follow a command ("+ NAME"): levels, tunnels, roles.
+           std::set<std::string> names{"admin", "audit", "update"};
+           for (const auto& l : config_.levels) {
+             names.insert(l.name);
+             for (const auto& t : l.tunnels) names.insert(t.name);
+           }
+           for (const auto& n : names) out += "+ " + n + "\n";
            return ControlResponse{0, out, ""};
          }
          return ControlResponse{0, commands_.help(c.caller), ""};
