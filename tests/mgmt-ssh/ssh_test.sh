@@ -81,6 +81,13 @@ if ! ip netns exec $GW ss -ltn | grep -q "$GW_ADDR:22 "; then
   echo "sshd is not listening"; cat "$BASE/rempartd.log"; exit 1
 fi
 ok "rempartd started sshd on $GW_ADDR:22 only"
+for k in ed25519 ecdsa; do
+  f=$BASE/state/ssh/ssh_host_${k}_key
+  [ "$(stat -c %a:%U "$f")" = 600:root ] && ok "host key $k generated, 0600 root" || ko "host key $k: $(stat -c %a:%U "$f")"
+  grep -qF "$(sed -n 2p "$f")" "$BASE/rempartd.log" && ko "host key $k material in the log"
+done
+ssh-keygen -l -f "$BASE/state/ssh/ssh_host_ecdsa_key.pub" | grep -q "^384 .*(ECDSA)" \
+  && ok "ECDSA host key is P-384" || ko "ECDSA host key is not P-384"
 ip netns exec $GW ss -ltn | grep ':22 ' | grep -qv "$GW_ADDR:22 " && ko "sshd listens elsewhere too"
 
 # Keys are added by root on the console (uid 0 is admin), then by the admin over SSH.
@@ -173,8 +180,8 @@ OUT=$(gw_ssh admin rtadmin -- $'show \xff\xfe status' 2>&1 </dev/null); RC=$?
 [ $RC = 2 ] && [[ $OUT == *"not valid UTF-8"* ]] && ok "non-UTF-8 refused" || ko "non-UTF-8 ($RC): $OUT"
 # 8 MB cannot even be one argv string on Linux (128 KiB cap); sent as the command via stdin of
 # a non-stdin command it is simply not read. The SSH layer caps a command at 256 kB: check
-# that a 1 MB command line fails cleanly without running anything.
-python3 -c 'import sys; sys.stdout.write("show " + "a"*1000000)' >"$BASE/big"
+# that an 8 MB command line fails cleanly without running anything.
+python3 -c 'import sys; sys.stdout.write("show " + "a"*(8 << 20))' >"$BASE/big"
 OUT=$(ip netns exec $CL timeout 20 python3 - "$BASE" <<'PY' 2>&1
 import os, subprocess, sys
 base = sys.argv[1]
@@ -188,7 +195,7 @@ r = subprocess.run(["ssh", "-F", base + "/bigcfg", "-o", "BatchMode=yes", "-o", 
 print("rc", r.returncode, r.stderr.decode(errors="replace")[:300])
 PY
 )
-[[ $OUT == "rc 0"* ]] && ko "1 MB command line succeeded: $OUT" || ok "1 MB command line fails cleanly (${OUT:0:80})"
+[[ $OUT == "rc 0"* ]] && ko "8 MB command line succeeded: $OUT" || ok "8 MB command line fails cleanly (${OUT:0:80})"
 
 # --- Forwarding of every kind, tunnels, agent, -N
 ip netns exec $CL timeout 15 ssh "${SSH_OPTS[@]}" -i "$BASE/keys/admin" -N -o ExitOnForwardFailure=yes \
