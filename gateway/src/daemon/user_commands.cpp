@@ -63,7 +63,7 @@ void Daemon::registerUserCommands() {
        [this](const CommandContext& c) {
          if (c.args.empty() || c.args.size() > 2)
            return failure(kExitUsage, "usage: users add-key ROLE [USER] < key.pub");
-         const auto* users = usersOf(config_.roles, c.args[0]);
+         const auto* users = usersOf(config_->roles, c.args[0]);
          if (!users)
            return failure(kExitUsage, "unknown role '" + c.args[0] + "' (admin, audit, update)");
          if (users->empty())
@@ -98,7 +98,7 @@ void Daemon::registerUserCommands() {
        [this](const CommandContext& c) {
          if (c.args.size() != 2)
            return failure(kExitUsage, "usage: users remove-key ROLE FINGERPRINT");
-         const auto* users = usersOf(config_.roles, c.args[0]);
+         const auto* users = usersOf(config_->roles, c.args[0]);
          if (!users)
            return failure(kExitUsage, "unknown role '" + c.args[0] + "' (admin, audit, update)");
          std::string removed_from;
@@ -132,7 +132,7 @@ void Daemon::registerUserCommands() {
                    bool first = true;
                    if (c.json) o << "[";
                    for (std::string_view role : {"admin", "audit", "update"}) {
-                     for (const auto& user : *usersOf(config_.roles, role)) {
+                     for (const auto& user : *usersOf(config_->roles, role)) {
                        auto keys = isPlainUserName(user) ? readKeys(authorizedKeysDir() / user)
                                                          : std::vector<SshPublicKey>{};
                        if (keys.empty()) keys.push_back(SshPublicKey{"-", "", "", "-", 0});
