@@ -299,7 +299,21 @@ grep -q "$(awk '{print $2}' "$BASE/keys/audit.pub")" $TRAIL && ko "key material 
 OUT=$($BUILD/gateway/rempart log verify "$BASE/state/log" 2>&1); RC=$?
 [ $RC = 0 ] && ok "log verify: $OUT" || ko "log verify ($RC): $OUT"
 
-grep -q "sshd exited" "$BASE/rempartd.log" && ko "sshd exited during the test"
+grep "sshd exited" "$BASE/rempartd.log" | grep -vq "signal 15" && ko "sshd exited during the test"
+
+# --- A committed config that takes rtaudit out of its role: sshd is restarted without it, and
+# the commit is in the trail.
+sed 's/audit: \[rtaudit\]/audit: []/' "$BASE/gw.yaml" >"$BASE/gw2.yaml"
+OUT=$(gw_ssh admin rtadmin -- config load <"$BASE/gw2.yaml" 2>&1) || ko "config load: $OUT"
+OUT=$(gw_ssh admin rtadmin -- "config commit --comment 'drop rtaudit'" 2>&1 </dev/null) || ko "config commit: $OUT"
+for _ in $(seq 1 50); do grep -q "AllowUsers rtadmin@" "$BASE/run/ssh/sshd_config" && ! grep -q rtaudit "$BASE/run/ssh/sshd_config" && break; sleep 0.1; done
+run audit rtaudit whoami
+[ $RC = 255 ] && [[ $OUT == *"Permission denied"* ]] && ok "role removed by a commit: sshd no longer lets rtaudit in" \
+  || ko "rtaudit after the commit ($RC): $OUT"
+run admin rtadmin whoami
+[ $RC = 0 ] && ok "rtadmin still logs in after the commit" || ko "rtadmin after the commit ($RC): $OUT"
+jq -e -s '[.[] | select(.command[0:2] == ["config","commit"] and .result == "ok")] | length == 1' \
+  "$BASE"/state/log/admin-*.jsonl >/dev/null && ok "trail: config commit" || ko "trail: config commit"
 
 # --- Supervision: a killed sshd comes back; rempartd's shutdown stops it.
 OLD=$(cat "$BASE/run/ssh/sshd.pid")

@@ -135,9 +135,29 @@ Result<void> Daemon::startSshd() {
   o.settings.allowed_sources = config_->management->allowed_sources;
   o.settings.cli = options_.cli;
   o.settings.control_socket = options_.control_socket;
+  std::string key = o.settings.listen_address.str() + " " + std::to_string(o.settings.port);
+  for (const auto& u : o.settings.allow_users) key += " " + u;
+  for (const auto& p : o.settings.allowed_sources) key += " " + p.str();
+  if (sshd_ && key == sshd_key_) return {};
+  if (sshd_) {
+    log::notice("management or roles changed: restarting sshd (open sessions stay)");
+    sshd_->stop();
+    sshd_.reset();
+  }
   sshd_ = TRY(SshdSupervisor::create(io_, std::move(o)));
+  sshd_key_ = std::move(key);
   sshd_->start();
   return {};
+}
+
+void Daemon::refreshSshd() {
+  if (!options_.run_sshd || !running_) return;
+  if (!config_->management) {
+    if (sshd_) sshd_->stop();
+    sshd_.reset();
+    return;
+  }
+  if (auto r = startSshd(); !r) log::error("cannot restart sshd", {{"error", r.error().message()}});
 }
 
 void Daemon::stop(std::function<void()> done) {

@@ -74,7 +74,12 @@ class Daemon {
   void registerCommands();
   void registerUserCommands();
   std::filesystem::path authorizedKeysDir() const;
+  // Starts sshd for config_'s management section and role users, or restarts it when those
+  // changed since the last call (a no-op otherwise).
   [[nodiscard]] Result<void> startSshd();
+  // After a reconfiguration: startSshd(), or stops sshd if the management section is gone.
+  // Failures are logged.
+  void refreshSshd();
   void handle(const ControlRequest& request, const PeerCredentials& peer,
               std::shared_ptr<PendingReply> reply);
   std::string statusText() const;
@@ -105,6 +110,7 @@ class Daemon {
   RoleMap roles_;
   std::shared_ptr<AdminTrail> admin_trail_;
   std::unique_ptr<SshdSupervisor> sshd_;
+  std::string sshd_key_;  // what sshd_ was started for: address, port, users, sources
   CommandTable commands_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<ConfigStore> store_;
