@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "common/atomic_file.hpp"
@@ -85,6 +86,23 @@ Result<void> ensureHostKey(const SshdOptions& o, const std::filesystem::path& ke
   return {};
 }
 
+// An sshd left by a rempartd that died without stopping it (its pid file names it, and
+// /proc says it runs our executable) still holds the port: stop it before starting ours.
+void stopStaleSshd(const std::filesystem::path& pid_file, const std::filesystem::path& exe) {
+  auto text = readFile(pid_file, 64);
+  if (!text) return;
+  pid_t pid = static_cast<pid_t>(std::strtol(text->c_str(), nullptr, 10));
+  if (pid <= 1) return;
+  std::error_code ec;
+  auto running = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
+  if (ec || running != std::filesystem::weakly_canonical(exe, ec)) return;
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (::kill(pid, 0) == 0) ::kill(pid, SIGKILL);
+  log::warning("stopped an sshd left by a previous rempartd", {{"pid", std::to_string(pid)}});
+}
+
 }  // namespace
 
 SshdSupervisor::SshdSupervisor(asio::io_context& io, SshdOptions options)
@@ -109,6 +127,7 @@ Result<std::unique_ptr<SshdSupervisor>> SshdSupervisor::create(asio::io_context&
   o.settings.host_keys = {ed, ec};
   o.settings.authorized_keys_dir = o.state_dir / "authorized_keys";
   o.settings.pid_file = o.runtime_dir / "sshd.pid";
+  stopStaleSshd(o.settings.pid_file, o.executable);
   auto text = TRY(renderSshdConfig(o.settings));
   auto config_path = o.runtime_dir / "sshd_config";
   TRY(writeFileAtomic(config_path, text, 0644));

@@ -326,6 +326,24 @@ done
 run admin rtadmin whoami
 [ "$NEW" != "$OLD" ] && [ $RC = 0 ] && ok "sshd restarted after SIGKILL (pid $OLD -> $NEW)" \
   || ko "sshd not restarted ($OLD -> $NEW, $RC): $OUT"
+# rempartd killed outright leaves its sshd; the next rempartd stops it and starts its own.
+PID=$(cat "$BASE/rempartd.pid")
+kill -KILL "$PID"; wait "$PID" 2>/dev/null
+kill -0 "$NEW" 2>/dev/null || ko "sshd did not outlive a killed rempartd (test premise)"
+nsenter --net=/run/netns/$GW "$BUILD/gateway/rempartd" --config "$BASE/gw.yaml" \
+  --runtime-dir "$BASE/run" --state-dir "$BASE/state" --cli "$BUILD/gateway/rempart" \
+  --charon-uid-base 60700 >>"$BASE/rempartd.log" 2>&1 &
+echo $! >"$BASE/rempartd.pid"
+for _ in $(seq 1 100); do
+  NEW2=$(cat "$BASE/run/ssh/sshd.pid" 2>/dev/null)
+  [ -n "$NEW2" ] && [ "$NEW2" != "$NEW" ] && break
+  sleep 0.2
+done
+sleep 0.5
+run admin rtadmin whoami
+! kill -0 "$NEW" 2>/dev/null && [ $RC = 0 ] && ok "a restarted rempartd replaces the stale sshd ($NEW -> $NEW2)" \
+  || ko "stale sshd ($NEW -> ${NEW2:-none}, $RC): $OUT"
+NEW=$NEW2
 PID=$(cat "$BASE/rempartd.pid")
 kill -TERM "$PID"
 for _ in $(seq 1 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done

@@ -60,8 +60,9 @@ struct SshdOptions {
 
 class SshdSupervisor {
  public:
-  // Creates the directories, generates the host keys on first use (ed25519 and ECDSA P-384,
-  // with ssh-keygen; their content is never logged), renders the config and checks it with
+  // Stops an sshd that a previous rempartd left running (named by the pid file, running
+  // `executable`), creates the directories, generates the host keys on first use (ed25519 and ECDSA
+  // P-384, with ssh-keygen; their content is never logged), renders the config and checks it with
   // `sshd -t`. Fails when any of that fails; nothing is started yet.
   static Result<std::unique_ptr<SshdSupervisor>> create(boost::asio::io_context& io,
                                                         SshdOptions options);
