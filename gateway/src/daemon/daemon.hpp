@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "commands.hpp"
@@ -62,6 +63,7 @@ class Daemon {
   // Reads and validates a config file (each located error is logged; nothing changes on
   // error), then reconfigure()s to it; if applying fails midway, goes back to the config in
   // force before. Outcomes are logged. (Bypasses the config store: SIGHUP uses commitFile.)
+  // While a change is being applied, the reload waits for it to finish (several make one).
   void reloadFrom(const std::filesystem::path& path);
   // Commits the config in `path` through the config store, as `config commit` does (history
   // entry by "rempartd"; on an apply failure the previous config is restored). Outcomes are
@@ -80,6 +82,12 @@ class Daemon {
   // After a reconfiguration: startSshd(), or stops sshd if the management section is gone.
   // Failures are logged.
   void refreshSshd();
+  void registerKeyCommands();        // key_commands.cpp
+  void registerTunnelCommands();     // tunnel_commands.cpp
+  void registerInterfaceCommands();  // interface_commands.cpp
+  void registerLogCommands();        // log_commands.cpp
+  // The index of level `name` in config_.levels, or nullopt.
+  std::optional<size_t> levelIndex(const std::string& name) const;
   void handle(const ControlRequest& request, const PeerCredentials& peer,
               std::shared_ptr<PendingReply> reply);
   std::string statusText() const;
@@ -116,6 +124,7 @@ class Daemon {
   std::unique_ptr<ConfigStore> store_;
   std::shared_ptr<ConfigCommitState> config_commit_;
   bool reconfiguring_ = false;
+  std::optional<std::filesystem::path> reload_pending_;  // reloadFrom() once reconfiguring ends
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
 };
 
