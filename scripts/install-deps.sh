@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config clang lld libclang-rt-14-dev
   libnftnl-dev libmnl-dev libboost-dev libboost-system-dev libyaml-cpp-dev libssl-dev
-  libsystemd-dev libexpected-dev catch2 libcap-dev libseccomp-dev
+  libsystemd-dev libexpected-dev catch2 libcap-dev libseccomp-dev libedit-dev
   # runtime and integration tests
   charon-systemd strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins
   libstrongswan-standard-plugins strongswan-pki

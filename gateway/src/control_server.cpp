@@ -21,8 +21,9 @@ namespace {
 // closing (a well-behaved client sends nothing more, so any byte or EOF means it is gone).
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(asio::io_context& io, Stream::socket socket, const ControlHandler& handler)
-      : socket_(std::move(socket)), timer_(io), handler_(handler) {}
+  Session(asio::io_context& io, Stream::socket socket, const ControlHandler& handler,
+          const RefusalHandler& on_refused)
+      : socket_(std::move(socket)), timer_(io), handler_(handler), on_refused_(on_refused) {}
 
   void start() {
     ucred cred{};
@@ -58,9 +59,7 @@ class Session : public std::enable_shared_from_this<Session> {
                  uint32_t{header_[2]} << 8 | uint32_t{header_[3]};
     if (n > kMaxRequestBytes) {
       state_ = State::kWaiting;
-      return send(ControlResponse{
-          2, "",
-          "rempart: request too large (limit " + std::to_string(kMaxRequestBytes) + " bytes)\n"});
+      return refuse("request too large (limit " + std::to_string(kMaxRequestBytes) + " bytes)");
     }
     payload_.resize(n);
     asio::async_read(socket_, asio::buffer(payload_),
@@ -72,8 +71,7 @@ class Session : public std::enable_shared_from_this<Session> {
     timer_.cancel();
     state_ = State::kWaiting;
     auto request = decodeRequest(payload_);
-    if (!request)
-      return send(ControlResponse{2, "", "rempart: " + request.error().message() + "\n"});
+    if (!request) return refuse(request.error().message());
     watchPeer();
     handler_(*request, peer_, makeReply());
   }
@@ -90,6 +88,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<PendingReply> makeReply();
 
+  void refuse(const std::string& why) {
+    if (on_refused_) on_refused_(peer_, why);
+    send(ControlResponse{2, "", "rempart: " + why + "\n"});
+  }
+
   void finish() {
     state_ = State::kDone;
     timer_.cancel();
@@ -100,6 +103,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Stream::socket socket_;
   asio::steady_timer timer_;
   ControlHandler handler_;
+  RefusalHandler on_refused_;
   PeerCredentials peer_;
   State state_ = State::kReading;
   std::array<uint8_t, 4> header_{};
@@ -127,8 +131,12 @@ std::shared_ptr<PendingReply> Session::makeReply() {
 }  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, std::filesystem::path path,
-                             ControlHandler handler)
-    : io_(io), path_(std::move(path)), handler_(std::move(handler)), acceptor_(io) {}
+                             ControlHandler handler, RefusalHandler on_refused)
+    : io_(io),
+      path_(std::move(path)),
+      handler_(std::move(handler)),
+      on_refused_(std::move(on_refused)),
+      acceptor_(io) {}
 
 ControlServer::~ControlServer() {
   boost::system::error_code ignored;
@@ -138,8 +146,10 @@ ControlServer::~ControlServer() {
 
 Result<std::unique_ptr<ControlServer>> ControlServer::create(asio::io_context& io,
                                                              const std::filesystem::path& path,
-                                                             ControlHandler handler) {
-  std::unique_ptr<ControlServer> s(new ControlServer(io, path, std::move(handler)));
+                                                             ControlHandler handler,
+                                                             RefusalHandler on_refused) {
+  std::unique_ptr<ControlServer> s(
+      new ControlServer(io, path, std::move(handler), std::move(on_refused)));
   boost::system::error_code ec;
   ::unlink(path.c_str());
   s->acceptor_.open(Stream(), ec);
@@ -154,7 +164,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::create(asio::io_context& i
 void ControlServer::accept() {
   acceptor_.async_accept([this](const boost::system::error_code& ec, Stream::socket socket) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Session>(io_, std::move(socket), handler_)->start();
+    if (!ec) std::make_shared<Session>(io_, std::move(socket), handler_, on_refused_)->start();
     accept();
   });
 }

@@ -41,6 +41,9 @@ class PendingReply {
 
 using ControlHandler = std::function<void(const ControlRequest&, const PeerCredentials&,
                                           std::shared_ptr<PendingReply>)>;
+// Told about every request the server refuses itself (too large, undecodable), with the
+// error message sent to the client; for the admin trail.
+using RefusalHandler = std::function<void(const PeerCredentials&, const std::string& why)>;
 
 class ControlServer {
  public:
@@ -48,18 +51,21 @@ class ControlServer {
   // request is authorized by uid in the handler. Fails if the path cannot be bound.
   static Result<std::unique_ptr<ControlServer>> create(boost::asio::io_context& io,
                                                        const std::filesystem::path& path,
-                                                       ControlHandler handler);
+                                                       ControlHandler handler,
+                                                       RefusalHandler on_refused = {});
   ~ControlServer();
 
   static constexpr std::chrono::seconds kRequestDeadline{10};
 
  private:
-  ControlServer(boost::asio::io_context& io, std::filesystem::path path, ControlHandler handler);
+  ControlServer(boost::asio::io_context& io, std::filesystem::path path, ControlHandler handler,
+                RefusalHandler on_refused);
   void accept();
 
   boost::asio::io_context& io_;
   std::filesystem::path path_;
   ControlHandler handler_;
+  RefusalHandler on_refused_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
 };
 

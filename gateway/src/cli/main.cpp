@@ -15,17 +15,21 @@
 
 #include "common/atomic_file.hpp"
 #include "common/config/parse.hpp"
+#include "firewall/compiler.hpp"
+#include "firewall/nft_backend.hpp"
 #include "gateway/audit/log_command.hpp"
 #include "gateway/cli_client.hpp"
 #include "gateway/config_summary.hpp"
-#include "firewall/compiler.hpp"
-#include "firewall/nft_backend.hpp"
+#include "ssh_session.hpp"
 
 namespace {
 
 constexpr std::string_view kUsage =
     "usage: rempart validate [--summary] [--kernel] FILE...\n"
-    "       rempart [--socket PATH] COMMAND...   (run 'rempart help' for the commands of your role)\n"
+    "       rempart [--socket PATH] COMMAND...   (run 'rempart help' for the commands of your "
+    "role)\n"
+    "       rempart --ssh [--socket PATH]   (sshd's ForceCommand: SSH_ORIGINAL_COMMAND or a "
+    "prompt)\n"
     "  Checks each configuration file and prints every problem as FILE:LINE:COL: path: message.\n"
     "  --kernel also submits the compiled firewall to this kernel as a dry run (needs root).\n"
     "  Exits 0 when all files are valid, 1 when one is not, 2 on a usage error.\n"
@@ -56,7 +60,8 @@ bool checkFirewallAgainstKernel(const rempart::config::Config& config, const std
   bool ok = true;
   for (auto& [where, ruleset] : rulesets) {
     auto r = ruleset ? backend->apply(*ruleset, fw::ApplyOptions{true, 5, {}})
-                     : rempart::Result<fw::ApplyReport>(rempart::unexpected<rempart::Error>(ruleset.error()));
+                     : rempart::Result<fw::ApplyReport>(
+                           rempart::unexpected<rempart::Error>(ruleset.error()));
     if (!r) {
       std::cerr << file << ": " << where << " firewall: " << r.error().message() << "\n";
       ok = false;
@@ -189,6 +194,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::filesystem::path socket = rempart::gateway::kDefaultControlSocket;
+  if (args[0] == "--ssh") {
+    // Run by sshd: only the options of the ForceCommand line count; the environment's
+    // REMPART_CONTROL_SOCKET is ignored (sshd passes no user environment anyway).
+    if (args.size() == 3 && args[1] == "--socket")
+      socket = std::string(args[2]);
+    else if (args.size() != 1)
+      return usageError("--ssh takes only --socket PATH");
+    return rempart::cli::runSshSession(socket);
+  }
   if (const char* env = std::getenv("REMPART_CONTROL_SOCKET")) socket = env;
   if (args[0] == "--socket") {
     if (args.size() < 3) return usageError("--socket needs a PATH and a command");

@@ -58,6 +58,14 @@ void CommandTable::dispatch(const Caller& caller, const ControlRequest& request,
     else
       ctx.args.push_back(words[i]);
   }
+  if (best->max_args && ctx.args.size() > *best->max_args) {
+    return reply->send(ControlResponse{
+        kExitUsage, "",
+        "rempart: '" + joinWords(best->words) + "' takes " +
+            (*best->max_args == 0 ? std::string("no arguments")
+                                  : "at most " + std::to_string(*best->max_args) + " arguments") +
+            "; unexpected '" + ctx.args[*best->max_args] + "'\n"});
+  }
   if (best->run_async) return best->run_async(ctx, std::move(reply));
   reply->send(best->run(ctx));
 }

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct CommandSpec {
   // now or later (it must eventually send, or the client waits until it gives up).
   std::function<ControlResponse(const CommandContext&)> run;
   std::function<void(const CommandContext&, std::shared_ptr<PendingReply>)> run_async = {};
+  // At most this many arguments after the command words (--json not counted); more are
+  // refused with kExitUsage, so that `show status | sh` is an error, not `show status`.
+  // Unset: the command checks its arguments itself.
+  std::optional<size_t> max_args = {};
 };
 
 class CommandTable {

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 #include "common/atomic_file.hpp"
@@ -86,16 +87,22 @@ Result<std::unique_ptr<Daemon>> Daemon::create(boost::asio::io_context& io, Daem
   TRY(makeDirectory(paths.runtime_dir, 0755));
   TRY(makeDirectory(paths.runtime_dir / "netns", 0755));
   TRY(makeDirectory(paths.runtime_dir / "levels", 0711));
-  TRY(makeDirectory(paths.state_dir, 0700));
+  // 0711: sshd, as the user, must reach <state>/ssh/authorized_keys; nothing is listable.
+  TRY(makeDirectory(paths.state_dir, 0711));
+  TRY(makeDirectory(paths.state_dir / "log", 0700));
   TRY(makeDirectory(paths.state_dir / "keystore", 0700));
   d->topology_ = planTopology(*d->config_, paths);
   d->roles_ = RoleMap::fromConfig(d->config_->roles);
+  d->admin_trail_ = TRY(AdminTrail::open(paths.state_dir / "log"));
   d->registerCommands();
   Daemon* self = d.get();
   d->control_ = TRY(ControlServer::create(
       io, d->options_.control_socket,
       [self](const ControlRequest& r, const PeerCredentials& p,
-             std::shared_ptr<PendingReply> reply) { self->handle(r, p, std::move(reply)); }));
+             std::shared_ptr<PendingReply> reply) { self->handle(r, p, std::move(reply)); },
+      [self](const PeerCredentials& p, const std::string& why) {
+        self->admin_trail_->recordProtocolRefusal(self->roles_.identify(p.uid), p, why);
+      }));
   return d;
 }
 
@@ -108,11 +115,56 @@ Result<void> Daemon::start() {
   TRY(running_->bringUp());
   connection_log_ = TRY(ConnectionLog::open(options_.paths.state_dir / "log"));
   trackPeers();
-  return startLevelTunnels();
+  TRY(startLevelTunnels());
+  if (options_.run_sshd) TRY(startSshd());
+  return {};
+}
+
+Result<void> Daemon::startSshd() {
+  if (!config_->management) {
+    log::notice("no management section: sshd is not started");
+    return {};
+  }
+  SshdOptions o;
+  o.executable = options_.sshd;
+  o.runtime_dir = options_.paths.runtime_dir / "ssh";
+  o.state_dir = options_.paths.state_dir / "ssh";
+  o.settings.listen_address = config_->management->address.address;
+  o.settings.port = config_->management->ssh_port;
+  for (const auto* users : {&config_->roles.admin, &config_->roles.audit, &config_->roles.update})
+    o.settings.allow_users.insert(o.settings.allow_users.end(), users->begin(), users->end());
+  o.settings.allowed_sources = config_->management->allowed_sources;
+  o.settings.cli = options_.cli;
+  o.settings.control_socket = options_.control_socket;
+  std::string key = o.settings.listen_address.str() + " " + std::to_string(o.settings.port);
+  for (const auto& u : o.settings.allow_users) key += " " + u;
+  for (const auto& p : o.settings.allowed_sources) key += " " + p.str();
+  if (sshd_ && key == sshd_key_) return {};
+  if (sshd_) {
+    log::notice("management or roles changed: restarting sshd (open sessions stay)");
+    sshd_->stop();
+    sshd_.reset();
+  }
+  sshd_ = TRY(SshdSupervisor::create(io_, std::move(o)));
+  sshd_key_ = std::move(key);
+  sshd_->start();
+  return {};
+}
+
+void Daemon::refreshSshd() {
+  if (!options_.run_sshd || !running_) return;
+  if (!config_->management) {
+    if (sshd_) sshd_->stop();
+    sshd_.reset();
+    return;
+  }
+  if (auto r = startSshd(); !r) log::error("cannot restart sshd", {{"error", r.error().message()}});
 }
 
 void Daemon::stop(std::function<void()> done) {
   log::info("gateway stopping");
+  if (sshd_) sshd_->stop();
+  sshd_.reset();
   stopConfigCommands();
   control_.reset();
   if (peers_retry_) peers_retry_->cancel();
@@ -133,27 +185,47 @@ void Daemon::stop(std::function<void()> done) {
 
 namespace {
 
-// Forwards the answer to the client and notes it in rempartd's log once it is known.
+// Forwards the answer to the client and records the request, with its result, in the admin
+// trail and rempartd's log once the answer is known. A request whose answer never comes (the
+// command dropped it) is recorded when the reply is destroyed.
 class LoggedReply : public PendingReply {
  public:
-  LoggedReply(std::shared_ptr<PendingReply> inner, Caller caller, uid_t uid, std::string words)
-      : inner_(std::move(inner)), caller_(std::move(caller)), uid_(uid), words_(std::move(words)) {}
+  LoggedReply(std::shared_ptr<PendingReply> inner, Caller caller, PeerCredentials peer,
+              ControlRequest request, std::weak_ptr<AdminTrail> trail)
+      : inner_(std::move(inner)),
+        caller_(std::move(caller)),
+        peer_(peer),
+        request_(std::move(request)),
+        trail_(std::move(trail)) {}
+  ~LoggedReply() override {
+    if (!recorded_) record(ControlResponse{1, "", "no answer: the client went away first\n"});
+  }
   void send(ControlResponse r) override {
-    if (!inner_->open()) return;
-    log::info("control request", {{"user", caller_.user},
-                                  {"uid", std::to_string(uid_)},
-                                  {"command", words_},
-                                  {"status", std::to_string(r.exit_status)}});
-    inner_->send(std::move(r));
+    if (recorded_) return;
+    record(r);
+    if (inner_->open()) inner_->send(std::move(r));
   }
   void onPeerClosed(std::function<void()> f) override { inner_->onPeerClosed(std::move(f)); }
   bool open() const override { return inner_->open(); }
 
  private:
+  void record(const ControlResponse& r) {
+    recorded_ = true;
+    std::string words;
+    for (const auto& w : request_.words) words += (words.empty() ? "" : " ") + w;
+    log::info("control request", {{"user", caller_.user},
+                                  {"uid", std::to_string(peer_.uid)},
+                                  {"command", words},
+                                  {"status", std::to_string(r.exit_status)}});
+    if (auto t = trail_.lock()) t->record(caller_, peer_, request_, r);
+  }
+
   std::shared_ptr<PendingReply> inner_;
   Caller caller_;
-  uid_t uid_;
-  std::string words_;
+  PeerCredentials peer_;
+  ControlRequest request_;
+  std::weak_ptr<AdminTrail> trail_;
+  bool recorded_ = false;
 };
 
 }  // namespace
@@ -161,43 +233,79 @@ class LoggedReply : public PendingReply {
 void Daemon::handle(const ControlRequest& request, const PeerCredentials& peer,
                     std::shared_ptr<PendingReply> reply) {
   Caller caller = roles_.identify(peer.uid);
-  std::string words;
-  for (const auto& w : request.words) words += (words.empty() ? "" : " ") + w;
-  commands_.dispatch(caller, request, peer,
-                     std::make_shared<LoggedReply>(std::move(reply), caller, peer.uid, words));
+  auto logged = std::make_shared<LoggedReply>(std::move(reply), caller, peer, request, admin_trail_);
+  // The CLI refused the command line itself (not UTF-8, too long, bad quoting) and says so, so
+  // that the attempt is in the trail even though no command words could be sent.
+  if (auto why = request.contextValue("refused"); !why.empty())
+    return logged->send(ControlResponse{kExitUsage, "", "rempart: " + why + "\n"});
+  commands_.dispatch(caller, request, peer, std::move(logged));
 }
 
 void Daemon::registerCommands() {
   using config::Role;
   commands_.add(
       {{"help"}, "list the commands your role may run", {}, [this](const CommandContext& c) {
+         // `help --words`: the command words the caller may run, one command per line, for the
+         // interactive CLI's completion, then the names that complete their arguments.
+         if (!c.args.empty() && c.args[0] != "--words") {
+           return ControlResponse{kExitUsage, "", "rempart: usage: help\n"};
+         }
+         if (c.args.size() == 1) {
+           std::string out;
+           for (const auto& words : commands_.commandsFor(c.caller)) {
+             std::string line;
+             for (const auto& w : words) line += (line.empty() ? "" : " ") + w;
+             out += line + "\n";
+           }
+           // Then the names that may follow a command ("+ NAME"): levels, tunnels, roles.
+           std::set<std::string> names{"admin", "audit", "update"};
+           for (const auto& l : config_->levels) {
+             names.insert(l.name);
+             for (const auto& t : l.tunnels) names.insert(t.name);
+           }
+           for (const auto& n : names) out += "+ " + n + "\n";
+           return ControlResponse{0, out, ""};
+         }
          return ControlResponse{0, commands_.help(c.caller), ""};
-       }});
+       },
+       {},
+       1});
   commands_.add(
       {{"whoami"}, "show your user name and role", {}, [](const CommandContext& c) {
          return ControlResponse{
              0, c.caller.user + " " + std::string(config::toString(*c.caller.role)) + "\n", ""};
-       }});
+       },
+       {},
+       0});
   commands_.add({{"show", "version"}, "show the Rempart version", {}, [](const CommandContext&) {
                    return ControlResponse{0, "rempart " REMPART_VERSION "\n", ""};
-                 }});
+                 },
+                 {},
+                 0});
   commands_.add({{"show", "tunnels"},
                  "show every configured tunnel, up or down, and why",
                  {},
                  [this](const CommandContext& c) {
                    return ControlResponse{0, tunnelsText(c.json), ""};
-                 }});
+                 },
+                 {},
+                 0});
   commands_.add({{"show", "firewall"},
                  "show every namespace's firewall rules with their counters",
                  {},
-                 [this](const CommandContext&) { return firewallText(); }});
+                 [this](const CommandContext&) { return firewallText(); },
+                 {},
+                 0});
   commands_.add({{"show", "status"},
                  "show the gateway, its levels and their state",
                  {},
                  [this](const CommandContext&) {
                    return ControlResponse{0, statusText(), ""};
-                 }});
+                 },
+                 {},
+                 0});
   registerConfigCommands();
+  registerUserCommands();
   registerKeyCommands();
   registerTunnelCommands();
   registerInterfaceCommands();

@@ -13,12 +13,14 @@
 #include "commands.hpp"
 #include "common/config/model.hpp"
 #include "common/result.hpp"
+#include "gateway/admin_trail.hpp"
 #include "gateway/config_store.hpp"
 #include "gateway/control_server.hpp"
 #include "gateway/level_tunnels.hpp"
 #include "gateway/peer_resolver.hpp"
 #include "gateway/roles.hpp"
 #include "gateway/running_topology.hpp"
+#include "gateway/sshd.hpp"
 #include "gateway/topology.hpp"
 
 namespace rempart::gateway {
@@ -33,6 +35,10 @@ struct DaemonOptions {
   InstancePaths paths{"/run/rempart", "/var/lib/rempart"};
   std::filesystem::path control_socket;             // default <runtime>/control.sock
   uid_t charon_uid_base = charon::kDefaultUidBase;  // distinct per gateway on one machine
+  // sshd on the management address (when the config has one), running `cli` as ForceCommand.
+  bool run_sshd = true;
+  std::filesystem::path sshd = "/usr/sbin/sshd";
+  std::filesystem::path cli = "/usr/bin/rempart";
 };
 
 class Daemon {
@@ -70,6 +76,14 @@ class Daemon {
  private:
   Daemon(boost::asio::io_context& io, DaemonOptions options, config::Config config);
   void registerCommands();
+  void registerUserCommands();
+  std::filesystem::path authorizedKeysDir() const;
+  // Starts sshd for config_'s management section and role users, or restarts it when those
+  // changed since the last call (a no-op otherwise).
+  [[nodiscard]] Result<void> startSshd();
+  // After a reconfiguration: startSshd(), or stops sshd if the management section is gone.
+  // Failures are logged.
+  void refreshSshd();
   void registerKeyCommands();        // key_commands.cpp
   void registerTunnelCommands();     // tunnel_commands.cpp
   void registerInterfaceCommands();  // interface_commands.cpp
@@ -112,6 +126,9 @@ class Daemon {
   std::unique_ptr<ConnectionLog> connection_log_;
   std::vector<std::unique_ptr<LevelTunnels>> tunnels_;
   RoleMap roles_;
+  std::shared_ptr<AdminTrail> admin_trail_;
+  std::unique_ptr<SshdSupervisor> sshd_;
+  std::string sshd_key_;  // what sshd_ was started for: address, port, users, sources
   CommandTable commands_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<ConfigStore> store_;

@@ -84,6 +84,7 @@ void Daemon::reconfigureTracked(config::Config next, std::function<void(Result<v
   config_ = cfg;
   topology_ = std::move(prepared->plan);
   roles_ = RoleMap::fromConfig(config_->roles);
+  refreshSshd();
   if (tunnels_.empty()) return boost::asio::post(io_, [finish] { finish({}); });
 
   struct Join {
@@ -121,6 +122,7 @@ void Daemon::rebuild(std::shared_ptr<const config::Config> next, TopologyPlan pl
       return startLevelTunnels();
     }();
     if (!bring_up) return done(unexpected<Error>(bring_up.error().wrap("rebuilding the gateway")));
+    refreshSshd();
     log::notice("gateway rebuilt from the new configuration",
                 {{"levels", std::to_string(config_->levels.size())}});
     done({});

@@ -19,7 +19,7 @@ using namespace rempart;
 
 constexpr std::string_view kUsage =
     "usage: rempartd [--config FILE] [--runtime-dir DIR] [--state-dir DIR] [--control-socket PATH]\n"
-    "                [--charon-uid-base UID]\n"
+    "                [--charon-uid-base UID] [--sshd PATH] [--cli PATH] [--no-sshd]\n"
     "  --config seeds the config store (<state-dir>/config) on first start; afterwards the\n"
     "  store's active config runs (change it with 'rempart config load' and 'config commit').\n";
 
@@ -59,6 +59,12 @@ int main(int argc, char** argv) {
       options.paths.state_dir = v;
     else if (a == "--control-socket" && (v = value(a)))
       options.control_socket = v;
+    else if (a == "--sshd" && (v = value(a)))
+      options.sshd = v;
+    else if (a == "--cli" && (v = value(a)))
+      options.cli = v;
+    else if (a == "--no-sshd")
+      options.run_sshd = false;
     else if (a == "--charon-uid-base" && (v = value(a)))
       options.charon_uid_base = static_cast<uid_t>(std::strtoul(v, nullptr, 10));
     else
