@@ -168,8 +168,7 @@ void LevelTunnels::pushEverything() {
     TRY(pushSecrets(secrets, keys));
     vici::ConnBuildOptions options;
     options.dataplane = config_.system.dataplane;
-    if (options.dataplane == config::Dataplane::kKernel)
-      options.if_id = static_cast<uint32_t>(plan_.index + 1);
+    if (options.dataplane == config::Dataplane::kKernel) options.if_id = levelXfrmIfId(plan_.index);
     if (!level_.identity.certificate.empty())
       options.local_cert = TRY(readCredential(plan_, level_.identity.certificate));
     for (size_t i = 0; i < level_.tunnels.size(); ++i) {
