@@ -171,6 +171,10 @@ case "$test" in
     expect_line "mount /state: ext4 +rw,nosuid,nodev,noexec,.*"
     expect_line "setuid-or-setgid files: 0"
     expect_line 'root password field: !\*'
+    # rempartd.service's sandbox is in force: CapBnd = CHOWN DAC_OVERRIDE FOWNER KILL SETGID
+    # SETUID SETPCAP NET_BIND_SERVICE NET_ADMIN NET_RAW SYS_ADMIN; its charon keeps NET_ADMIN only.
+    expect_line 'rempartd: Uid: 0 0 0 0 CapBnd: 00000000002035eb NoNewPrivs: 1 Seccomp: 2 ?'
+    expect_line 'charon: Uid: ([1-9][0-9]*) \1 \1 \1 CapEff: 0000000000001000 NoNewPrivs: 1 Seccomp: 2 ?'
     ok "root read-only, /state and tmpfs mounts noexec (${vm_seconds} s)"
     ;;
   tamper-data)
