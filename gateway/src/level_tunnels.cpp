@@ -2,68 +2,49 @@
 
 #include <sys/stat.h>
 
-#include "common/atomic_file.hpp"
 #include "common/log.hpp"
-#include "firewall/topology.hpp"
 #include "gateway/audit/error_notify_socket.hpp"
 #include "gateway/vici/conn_builder.hpp"
 
 namespace rempart::gateway {
 
-namespace {
-
-constexpr size_t kMaxCredentialBytes = 64 * 1024;
-
-Result<std::string> readCredential(const LevelPlan& plan, const std::string& name) {
-  return readFile(plan.keystore_dir / name, kMaxCredentialBytes).map_error([&](Error e) {
-    return e.wrap("level " + plan.name + ": credential '" + name + "'");
-  });
-}
-
-// A PSK file holds the secret, possibly followed by one newline (as `keys import-psk` or an
-// editor writes it); the newline is not part of the key.
-std::string trimPsk(std::string s) {
-  if (!s.empty() && s.back() == '\n') s.pop_back();
-  if (!s.empty() && s.back() == '\r') s.pop_back();
-  return s;
-}
-
-}  // namespace
-
-LevelTunnels::LevelTunnels(boost::asio::io_context& io, const config::Config& config,
-                           const config::Level& level, const LevelPlan& plan,
-                           LevelTunnelsOptions options)
+LevelTunnels::LevelTunnels(boost::asio::io_context& io,
+                           std::shared_ptr<const config::Config> config, const config::Level& level,
+                           const LevelPlan& plan, LevelTunnelsOptions options)
     : io_(io),
-      config_(config),
-      level_(level),
+      config_(std::move(config)),
+      level_(&level),
       plan_(plan),
       options_(std::move(options)),
       refresh_timer_(io),
+      reconnect_timer_(io),
       error_notify_(io) {
-  for (const auto& t : level_.tunnels) {
-    TunnelStatus s;
-    s.level = level_.name;
-    s.tunnel = t.name;
-    auto actions = vici::startActions(t.start, config_.system.dataplane);
-    s.start_mode = std::string(config::toString(t.start)) +
-                   (actions.fallback ? " (as always: libipsec has no trap)" : "");
-    s.remote_address = t.remote_address;
-    s.remote_id = t.remote_id;
-    s.why = "charon not ready";
-    tunnels_[t.name] = s;
-  }
+  for (const auto& t : level_->tunnels) tunnels_[t.name] = initialStatus(t);
+}
+
+TunnelStatus LevelTunnels::initialStatus(const config::Tunnel& t) const {
+  TunnelStatus s;
+  s.level = level_->name;
+  s.tunnel = t.name;
+  auto actions = vici::startActions(t.start, config_->system.dataplane);
+  s.start_mode = std::string(config::toString(t.start)) +
+                 (actions.fallback ? " (as always: libipsec has no trap)" : "");
+  s.remote_address = t.remote_address;
+  s.remote_id = t.remote_id;
+  s.why = "charon not ready";
+  return s;
 }
 
 LevelTunnels::~LevelTunnels() {
   *alive_ = false;
 }
 
-Result<std::unique_ptr<LevelTunnels>> LevelTunnels::create(boost::asio::io_context& io,
-                                                           const config::Config& config,
-                                                           const config::Level& level,
-                                                           const LevelPlan& plan,
-                                                           LevelTunnelsOptions options) {
-  std::unique_ptr<LevelTunnels> lt(new LevelTunnels(io, config, level, plan, std::move(options)));
+Result<std::unique_ptr<LevelTunnels>> LevelTunnels::create(
+    boost::asio::io_context& io, std::shared_ptr<const config::Config> config,
+    const config::Level& level, const LevelPlan& plan, LevelTunnelsOptions options) {
+  const config::Dataplane dataplane = config->system.dataplane;
+  std::unique_ptr<LevelTunnels> lt(
+      new LevelTunnels(io, std::move(config), level, plan, std::move(options)));
   std::error_code ec;
   std::filesystem::create_directories(plan.runtime_dir, ec);
   if (ec) return failErrno(ec.value(), "creating " + plan.runtime_dir.string());
@@ -71,7 +52,7 @@ Result<std::unique_ptr<LevelTunnels>> LevelTunnels::create(boost::asio::io_conte
 
   charon::SupervisorOptions so;
   so.level = level.name;
-  so.dataplane = config.system.dataplane;
+  so.dataplane = dataplane;
   so.netns = plan.netns_path;
   so.runtime_dir = plan.runtime_dir / "charon";
   so.hidden_dirs = lt->options_.hidden_dirs;
@@ -79,13 +60,13 @@ Result<std::unique_ptr<LevelTunnels>> LevelTunnels::create(boost::asio::io_conte
   LevelTunnels* self = lt.get();
   charon::CharonSupervisor::Callbacks cb;
   cb.on_ready = [self](const charon::CharonReady& r) {
-    log::info("charon ready", {{"level", self->level_.name},
+    log::info("charon ready", {{"level", self->level_->name},
                                {"pid", std::to_string(r.pid)},
                                {"generation", std::to_string(r.generation)}});
     self->onReady();
   };
   cb.on_exit = [self](const charon::CharonExit& e) {
-    log::warning("charon exited", {{"level", self->level_.name},
+    log::warning("charon exited", {{"level", self->level_->name},
                                    {"how", e.describe()},
                                    {"restarting", e.restarting ? "yes" : "no"}});
     self->charon_state_ = "charon " + e.describe();
@@ -99,10 +80,10 @@ Result<std::unique_ptr<LevelTunnels>> LevelTunnels::create(boost::asio::io_conte
     }
   };
   cb.on_start_failed = [self](const Error& e) {
-    log::error("charon failed to start", {{"level", self->level_.name}, {"error", e.message()}});
+    log::error("charon failed to start", {{"level", self->level_->name}, {"error", e.message()}});
   };
   cb.on_log = [self](std::string_view line) {
-    log::debug("charon", {{"level", self->level_.name}, {"line", std::string(line)}});
+    log::debug("charon", {{"level", self->level_->name}, {"line", std::string(line)}});
   };
   lt->supervisor_ = TRY(charon::CharonSupervisor::create(io, std::move(so), std::move(cb)));
   return lt;
@@ -120,22 +101,28 @@ void LevelTunnels::onReady() {
   vici_ = std::make_unique<vici::Client>(io_, vo);
   vici_->setEventHandler([this, alive = alive_](const vici::Event& ev) {
     if (!*alive) return;
-    if (options_.connection_log) options_.connection_log->onViciEvent(level_.name, ev);
+    if (options_.connection_log) options_.connection_log->onViciEvent(level_->name, ev);
     if (ev.name == "ike-updown" || ev.name == "child-updown") {
       auto e = vici::parseUpdownEvent(ev.message);
       if (!e) return;
-      log::notice(ev.name, {{"level", level_.name},
+      log::notice(ev.name, {{"level", level_->name},
                             {"tunnel", e->ike.name},
                             {"up", e->up ? "yes" : "no"},
                             {"remote", e->ike.remote_host}});
       refresh();
     }
   });
+  vici_->setDisconnectHandler([this, alive = alive_](const Error& e) {
+    if (!*alive) return;
+    log::warning("VICI connection to charon lost",
+                 {{"level", level_->name}, {"error", e.message()}});
+    reconnectLater();
+  });
   vici_->connect([this, alive = alive_](Result<void> r) {
     if (!*alive) return;
     if (!r) {
       log::error("cannot reach charon over VICI",
-                 {{"level", level_.name}, {"error", r.error().message()}});
+                 {{"level", level_->name}, {"error", r.error().message()}});
       return;
     }
     charon_state_ = "running";
@@ -144,47 +131,22 @@ void LevelTunnels::onReady() {
   });
 }
 
-Result<void> LevelTunnels::pushSecrets(std::vector<vici::SharedSecret>& secrets,
-                                       std::vector<std::string>& keys) {
-  for (const auto& t : level_.tunnels) {
-    if (t.auth != config::AuthMethod::kPsk) continue;
-    auto psk = trimPsk(TRY(readCredential(plan_, t.psk)));
-    if (psk.empty())
-      return fail(ErrorCode::kInvalidInput,
-                  "level " + level_.name + ": credential '" + t.psk + "' is empty");
-    secrets.push_back(vici::SharedSecret{
-        "psk-" + t.name, "IKE", std::move(psk), {level_.identity.id, t.remote_id}});
-  }
-  if (!level_.identity.private_key.empty())
-    keys.push_back(TRY(readCredential(plan_, level_.identity.private_key)));
-  return {};
-}
-
 void LevelTunnels::pushEverything() {
-  std::vector<vici::SharedSecret> secrets;
-  std::vector<std::string> keys;
-  std::vector<vici::Section> conns;
-  auto prepared = [&]() -> Result<void> {
-    TRY(pushSecrets(secrets, keys));
-    vici::ConnBuildOptions options;
-    options.dataplane = config_.system.dataplane;
-    if (options.dataplane == config::Dataplane::kKernel) options.if_id = levelXfrmIfId(plan_.index);
-    if (!level_.identity.certificate.empty())
-      options.local_cert = TRY(readCredential(plan_, level_.identity.certificate));
-    for (size_t i = 0; i < level_.tunnels.size(); ++i) {
-      const auto& t = level_.tunnels[i];
-      auto o = options;
-      if (options.dataplane == config::Dataplane::kKernel) o.reqid = firewall::tunnelReqid(i);
-      if (!t.remote_ca.empty()) o.remote_ca = TRY(readCredential(plan_, t.remote_ca));
-      conns.push_back(TRY(vici::buildLoadConn(level_, t, o)));
-    }
-    return {};
-  }();
-  if (!prepared) {
+  auto rendered = renderLevel(*config_, *level_, plan_);
+  if (!rendered) {
     log::error("cannot prepare tunnels",
-               {{"level", level_.name}, {"error", prepared.error().message()}});
-    for (auto& [name, t] : tunnels_) t.why = prepared.error().message();
+               {{"level", level_->name}, {"error", rendered.error().message()}});
+    for (auto& [name, t] : tunnels_) t.why = rendered.error().message();
     return;
+  }
+  loaded_ = *rendered;
+  stale_.clear();
+  std::vector<vici::SharedSecret> secrets;
+  std::vector<std::string> keys = std::move(rendered->keys);
+  std::vector<vici::Section> conns;
+  for (auto& t : rendered->tunnels) {
+    if (t.psk) secrets.push_back(std::move(*t.psk));
+    conns.push_back(std::move(t.conn));
   }
   auto alive = alive_;
   auto pending = std::make_shared<size_t>(secrets.size() + keys.size());
@@ -193,11 +155,13 @@ void LevelTunnels::pushEverything() {
     vici_->loadConns(std::move(conns), [this, alive](Result<void> r) {
       if (!*alive) return;
       if (!r)
-        log::error("loading connections", {{"level", level_.name}, {"error", r.error().message()}});
+        log::error("loading connections",
+                   {{"level", level_->name}, {"error", r.error().message()}});
       else
         log::info("connections loaded",
-                  {{"level", level_.name}, {"count", std::to_string(level_.tunnels.size())}});
+                  {{"level", level_->name}, {"count", std::to_string(level_->tunnels.size())}});
       for (auto& [name, t] : tunnels_) t.why = r ? "negotiating" : r.error().message();
+      if (r) unloadStrays();
       refresh();
     });
   };
@@ -205,7 +169,7 @@ void LevelTunnels::pushEverything() {
   auto step = [this, alive, pending, load_conns](Result<void> r) mutable {
     if (!*alive) return;
     if (!r)
-      log::error("loading a credential", {{"level", level_.name}, {"error", r.error().message()}});
+      log::error("loading a credential", {{"level", level_->name}, {"error", r.error().message()}});
     if (--*pending == 0) load_conns();
   };
   for (auto& s : secrets) vici_->loadShared(std::move(s), step);
@@ -225,7 +189,7 @@ void LevelTunnels::watchErrorNotify() {
   auto fd = audit::connectErrorNotify(supervisor_->paths().errorNotify());
   if (!fd) {
     log::warning("cannot follow charon's error-notify socket",
-                 {{"level", level_.name}, {"error", fd.error().message()}});
+                 {{"level", level_->name}, {"error", fd.error().message()}});
     return;
   }
   error_notify_.assign(fd->release());
@@ -237,7 +201,7 @@ void LevelTunnels::readErrorNotify() {
       boost::asio::buffer(error_notify_buf_),
       [this, alive = alive_](const boost::system::error_code& ec, size_t n) {
         if (!*alive || ec) return;  // closed: charon went away; reconnected on its next start
-        options_.connection_log->onErrorNotifyBytes(level_.name,
+        options_.connection_log->onErrorNotifyBytes(level_->name,
                                                     std::string_view(error_notify_buf_.data(), n));
         readErrorNotify();
       });
@@ -302,23 +266,24 @@ void LevelTunnels::applySas(const std::vector<vici::IkeSa>& sas) {
 
 std::vector<TunnelStatus> LevelTunnels::status() const {
   std::vector<TunnelStatus> out;
-  for (const auto& t : level_.tunnels) out.push_back(tunnels_.at(t.name));
+  for (const auto& t : level_->tunnels) out.push_back(tunnels_.at(t.name));
   return out;
 }
 
 void LevelTunnels::stop(std::function<void()> done) {
   refresh_timer_.cancel();
+  reconnect_timer_.cancel();
   auto finish = [this, done = std::move(done)]() mutable {
     boost::system::error_code ignored;
     error_notify_.close(ignored);
     if (vici_) vici_->close();
     supervisor_->stop(std::move(done));
   };
-  if (!vici_ || !vici_->connected() || level_.tunnels.empty()) return finish();
+  if (!vici_ || !vici_->connected() || level_->tunnels.empty()) return finish();
   // Terminate each IKE_SA (timeout -1: the 5.9.8 deadlock) and give the deletes a moment.
-  auto pending = std::make_shared<size_t>(level_.tunnels.size());
+  auto pending = std::make_shared<size_t>(level_->tunnels.size());
   auto shared_finish = std::make_shared<decltype(finish)>(std::move(finish));
-  for (const auto& t : level_.tunnels) {
+  for (const auto& t : level_->tunnels) {
     vici_->terminate(t.name, vici::Millis(1000), [pending, shared_finish](Result<unsigned>) {
       if (--*pending == 0) (*shared_finish)();
     });

@@ -11,6 +11,8 @@
 
 SITES_PREFIX=${SITES_PREFIX:-rdemo}
 SITES_DIR=${SITES_DIR:-/tmp/$SITES_PREFIX}
+# Where <site>.yaml are read from; a test that edits them points this at its own copies.
+SITES_CONFIG_DIR=${SITES_CONFIG_DIR:-}
 
 _ns() { echo "$SITES_PREFIX-$1"; }
 
@@ -93,7 +95,7 @@ sites_up() {
   uid_base=60600
   for site in paris lyon; do
     nsenter --net=/run/netns/"$(_ns $site)" "$build/gateway/rempartd" \
-      --config "$top/gateway/examples/demo/$site.yaml" \
+      --config "${SITES_CONFIG_DIR:-$top/gateway/examples/demo}/$site.yaml" \
       --runtime-dir "$SITES_DIR/$site/run" --state-dir "$SITES_DIR/$site/state" \
       --charon-uid-base $uid_base >"$SITES_DIR/$site/rempartd.log" 2>&1 &
     echo $! >"$SITES_DIR/$site/rempartd.pid"
@@ -126,4 +128,15 @@ sites_wait_tunnels() {
 # sites_ping FROM_SITE FROM_LEVEL ADDRESS [COUNT]
 sites_ping() {
   ip netns exec "$(_ns "$1-$2")" ping -c "${4:-3}" -W 1 -i 0.3 "$3"
+}
+
+# sites_reload SITE: SIGHUP to SITE's rempartd (re-reads its config file).
+sites_reload() {
+  kill -HUP "$(cat "$SITES_DIR/$1/rempartd.pid")"
+}
+
+# sites_swanctl SITE LEVEL ARGS...: swanctl against that level's charon (root may use its socket).
+sites_swanctl() {
+  local site=$1 level=$2; shift 2
+  swanctl "$@" --uri "unix://$SITES_DIR/$site/run/levels/$level/charon/charon.vici"
 }

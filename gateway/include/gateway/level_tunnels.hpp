@@ -1,19 +1,22 @@
 // One level's IPsec: its confined charon (CharonSupervisor), a VICI client to it, and the
 // level's tunnels. Every time charon becomes ready (first start or restart after a crash) all
 // secrets and connections are pushed again, since charon keeps VICI state in memory only.
-// Tunnel state for `show tunnels` is refreshed from list-sas and updown events. Runs on
-// rempartd's io_context thread only.
+// Tunnel state for `show tunnels` is refreshed from list-sas and updown events. A config change
+// is applied by reconcile(), which touches only the tunnels that differ. The config is shared
+// (std::shared_ptr) so that the daemon can replace its own without leaving us a dangling
+// reference. Runs on rempartd's io_context thread only.
 #pragma once
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,7 @@
 #include "common/result.hpp"
 #include "gateway/charon/supervisor.hpp"
 #include "gateway/connection_log.hpp"
+#include "gateway/level_render.hpp"
 #include "gateway/topology.hpp"
 #include "gateway/vici/client.hpp"
 
@@ -49,8 +53,9 @@ struct LevelTunnelsOptions {
 
 class LevelTunnels {
  public:
+  // `level` must be one of `config`'s levels (we keep `config` alive, hence the level).
   static Result<std::unique_ptr<LevelTunnels>> create(boost::asio::io_context& io,
-                                                      const config::Config& config,
+                                                      std::shared_ptr<const config::Config> config,
                                                       const config::Level& level,
                                                       const LevelPlan& plan,
                                                       LevelTunnelsOptions options);
@@ -60,15 +65,33 @@ class LevelTunnels {
   // Terminates every SA over VICI first (peers see an orderly delete), then stops charon.
   void stop(std::function<void()> done);
 
+  // Makes charon hold `rendered` (renderLevel() of `level`, a level of `next` with the same
+  // name and index): secrets loaded, removed tunnels terminated then unloaded, changed ones
+  // terminated then reloaded, added ones loaded; charon initiates start-action tunnels on load.
+  // Unchanged tunnels are not touched (same SAs, same SPIs). From now on `next` is the config
+  // (also for re-pushing after a charon restart). `done` runs once, on the io_context, with the
+  // first VICI failure (naming the tunnel and step); what was applied before it stays, and is
+  // known, so that reconciling back to the previous config restores it. If charon is not
+  // running or the VICI connection is down, nothing is sent: the next start or reconnection
+  // pushes `next` in full and unloads the connections it does not name.
+  void reconcile(std::shared_ptr<const config::Config> next, const config::Level& level,
+                 RenderedLevel rendered, std::function<void(Result<void>)> done);
+
   std::vector<TunnelStatus> status() const;
   pid_t charonPid() const { return supervisor_ ? supervisor_->pid() : -1; }
 
  private:
-  LevelTunnels(boost::asio::io_context& io, const config::Config& config,
+  LevelTunnels(boost::asio::io_context& io, std::shared_ptr<const config::Config> config,
                const config::Level& level, const LevelPlan& plan, LevelTunnelsOptions options);
+  TunnelStatus initialStatus(const config::Tunnel& t) const;
   void onReady();
   void pushEverything();
-  Result<void> pushSecrets(std::vector<vici::SharedSecret>& secrets, std::vector<std::string>& keys);
+  void initiateLogged(const std::string& name);
+  // After a lost VICI connection (a request timed out) while charon still runs: connect again
+  // and push everything, since what charon did meanwhile is unknown.
+  void reconnectLater();
+  // Terminates and unloads every connection charon holds that the config does not name.
+  void unloadStrays();
   void refresh();
   void armRefresh();
   void applySas(const std::vector<vici::IkeSa>& sas);
@@ -76,16 +99,19 @@ class LevelTunnels {
   void readErrorNotify();
 
   boost::asio::io_context& io_;
-  const config::Config& config_;
-  const config::Level& level_;
+  std::shared_ptr<const config::Config> config_;
+  const config::Level* level_;  // inside *config_
   LevelPlan plan_;
   LevelTunnelsOptions options_;
   std::unique_ptr<charon::CharonSupervisor> supervisor_;
   std::unique_ptr<vici::Client> vici_;
   boost::asio::steady_timer refresh_timer_;
+  boost::asio::steady_timer reconnect_timer_;
   boost::asio::posix::stream_descriptor error_notify_;
   std::array<char, 4096> error_notify_buf_{};
   std::map<std::string, TunnelStatus> tunnels_;
+  RenderedLevel loaded_;         // what charon was last told to hold (our best knowledge)
+  std::set<std::string> stale_;  // tunnels whose SAs we terminated without a new definition
   std::string charon_state_ = "starting";
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -1,6 +1,10 @@
 // `rempart`: the operator's CLI. `validate` runs locally; every other command is forwarded as
 // words (never through a shell) to rempartd over its control socket, which authorizes it by the
 // caller's uid. The CLI holds no privilege of its own.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -97,6 +101,22 @@ int validate(const std::vector<std::string_view>& args) {
   return rc;
 }
 
+// All of standard input, whatever it is (a file, a pipe from ssh, a terminal), up to `max` bytes.
+rempart::Result<std::string> readStdin(size_t max) {
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return rempart::failErrno("reading standard input");
+    if (n == 0) return out;
+    if (out.size() + static_cast<size_t>(n) > max)
+      return rempart::fail(rempart::ErrorCode::kLimit,
+                           "standard input is larger than " + std::to_string(max) + " bytes");
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
 // Commands whose input comes from standard input (a candidate config, a key, a certificate).
 bool readsStdin(const std::vector<std::string_view>& words) {
   auto is = [&](std::string_view a, std::string_view b) {
@@ -106,16 +126,31 @@ bool readsStdin(const std::vector<std::string_view>& words) {
          is("users", "add-key");
 }
 
+// `config commit|rollback ... --confirm MINUTES`: rempartd holds the answer (see forward()).
+bool armsConfirm(const std::vector<std::string_view>& words) {
+  if (words.size() < 2 || words[0] != "config" || (words[1] != "commit" && words[1] != "rollback"))
+    return false;
+  return std::find(words.begin(), words.end(), "--confirm") != words.end();
+}
+
 int forward(const std::filesystem::path& socket, const std::vector<std::string_view>& words) {
   rempart::gateway::ControlRequest request;
   for (auto w : words) request.words.emplace_back(w);
   if (readsStdin(words)) {
-    auto input = rempart::readFile("/dev/stdin", rempart::gateway::kMaxRequestBytes / 2);
+    auto input = readStdin(rempart::gateway::kMaxRequestBytes / 2);
     if (!input) {
-      std::cerr << "rempart: reading standard input: " << input.error().message() << "\n";
+      std::cerr << "rempart: " << input.error().message() << "\n";
       return 1;
     }
     request.input = std::move(*input);
+  }
+  if (armsConfirm(words)) {
+    // The answer comes only once the commit is confirmed or rolled back; callDaemon has no
+    // read timeout, and this process must stay alive: if it ends, rempartd rolls back.
+    std::cerr << "rempart: this command waits until 'config confirm' is run from another "
+                 "session; the change is rolled back when the time is up or if this session "
+                 "ends\n"
+              << std::flush;
   }
   auto response = rempart::gateway::callDaemon(socket, request);
   if (!response) {

@@ -23,9 +23,8 @@ Result<void> makeDirectory(const std::filesystem::path& p, mode_t mode) {
   return {};
 }
 
-Result<config::Config> loadConfig(const std::filesystem::path& path) {
-  auto text = TRY(readFile(path, config::kMaxConfigBytes));
-  auto model = config::parseConfig(text, path.string());
+Result<config::Config> parseStored(const std::string& text, const std::string& name) {
+  auto model = config::parseConfig(text, name);
   if (!model) {
     std::string all;
     for (const auto& d : model.error()) all += "\n  " + d.format();
@@ -34,24 +33,63 @@ Result<config::Config> loadConfig(const std::filesystem::path& path) {
   return std::move(*model);
 }
 
+struct OpenedStore {
+  std::unique_ptr<ConfigStore> store;
+  config::Config config;
+};
+
+// The store's active config is what runs. --config only seeds an empty store (validated first,
+// so a bad seed changes nothing); a commit-confirm left pending is rolled back (see
+// config_store.hpp).
+Result<OpenedStore> openConfigStore(const DaemonOptions& options) {
+  auto store = std::make_unique<ConfigStore>(
+      TRY(ConfigStore::open(options.paths.state_dir / "config")));
+  std::optional<std::string> seed;
+  if (!store->hasActive()) {
+    if (options.config_path.empty())
+      return fail(ErrorCode::kNotFound,
+                  "no active config in " + store->dir().string() + " and no --config to seed it");
+    seed = TRY(readFile(options.config_path, config::kMaxConfigBytes));
+    TRY(parseStored(*seed, options.config_path.string()));
+  } else if (!options.config_path.empty()) {
+    log::info("config store in use; --config is only read to seed an empty store",
+              {{"store", store->dir().string()}, {"ignored", options.config_path.string()}});
+  }
+  auto report = TRY(store->prepare(seed, "seeded from " + options.config_path.string()));
+  if (report.seeded) log::notice("config store seeded", {{"from", options.config_path.string()}});
+  if (report.rolled_back) {
+    log::warning("a commit-confirm was pending when rempartd stopped; the previous config is "
+                 "active again",
+                 {{"armed_by", report.rolled_back->armed_by}});
+  }
+  if (report.history_repaired) log::warning("active config was missing from the history; added");
+  auto text = TRY(store->active());
+  auto model = TRY(parseStored(text, store->activePath().string()));
+  return OpenedStore{std::move(store), std::move(model)};
+}
+
 }  // namespace
 
 Daemon::Daemon(boost::asio::io_context& io, DaemonOptions options, config::Config config)
-    : io_(io), options_(std::move(options)), config_(std::move(config)) {}
+    : io_(io),
+      options_(std::move(options)),
+      config_(std::make_shared<const config::Config>(std::move(config))) {}
 
 Result<std::unique_ptr<Daemon>> Daemon::create(boost::asio::io_context& io, DaemonOptions options) {
   if (options.control_socket.empty())
     options.control_socket = options.paths.runtime_dir / "control.sock";
-  auto config = TRY(loadConfig(options.config_path));
-  std::unique_ptr<Daemon> d(new Daemon(io, std::move(options), std::move(config)));
+  TRY(makeDirectory(options.paths.state_dir, 0700));
+  auto opened = TRY(openConfigStore(options));
+  std::unique_ptr<Daemon> d(new Daemon(io, std::move(options), std::move(opened.config)));
+  d->store_ = std::move(opened.store);
   const auto& paths = d->options_.paths;
   TRY(makeDirectory(paths.runtime_dir, 0755));
   TRY(makeDirectory(paths.runtime_dir / "netns", 0755));
   TRY(makeDirectory(paths.runtime_dir / "levels", 0711));
   TRY(makeDirectory(paths.state_dir, 0700));
   TRY(makeDirectory(paths.state_dir / "keystore", 0700));
-  d->topology_ = planTopology(d->config_, paths);
-  d->roles_ = RoleMap::fromConfig(d->config_.roles);
+  d->topology_ = planTopology(*d->config_, paths);
+  d->roles_ = RoleMap::fromConfig(d->config_->roles);
   d->registerCommands();
   Daemon* self = d.get();
   d->control_ = TRY(ControlServer::create(
@@ -62,27 +100,19 @@ Result<std::unique_ptr<Daemon>> Daemon::create(boost::asio::io_context& io, Daem
 }
 
 Result<void> Daemon::start() {
-  log::info("gateway starting", {{"hostname", config_.system.hostname},
-                                 {"levels", std::to_string(config_.levels.size())}});
+  log::info("gateway starting", {{"hostname", config_->system.hostname},
+                                 {"levels", std::to_string(config_->levels.size())}});
   auto core = TRY(openNetns("/proc/self/ns/net"));
   running_ = std::make_unique<RunningTopology>(io_, config_, topology_, std::move(core),
                                                options_.paths.state_dir);
   TRY(running_->bringUp());
   connection_log_ = TRY(ConnectionLog::open(options_.paths.state_dir / "log"));
-  LevelTunnelsOptions lto;
-  lto.connection_log = connection_log_.get();
-  lto.uid_base = options_.charon_uid_base;
-  lto.hidden_dirs = {options_.paths.runtime_dir / "levels", options_.paths.state_dir};
-  for (size_t i = 0; i < config_.levels.size(); ++i) {
-    tunnels_.push_back(
-        TRY(LevelTunnels::create(io_, config_, config_.levels[i], topology_.levels[i], lto)));
-  }
-  for (auto& t : tunnels_) t->start();
-  return {};
+  return startLevelTunnels();
 }
 
 void Daemon::stop(std::function<void()> done) {
   log::info("gateway stopping");
+  stopConfigCommands();
   control_.reset();
   auto pending = std::make_shared<size_t>(tunnels_.size() + 1);
   auto finish = [this, pending, done = std::move(done)]() {
@@ -164,6 +194,7 @@ void Daemon::registerCommands() {
                  [this](const CommandContext&) {
                    return ControlResponse{0, statusText(), ""};
                  }});
+  registerConfigCommands();
 }
 
 std::string Daemon::tunnelsText(bool json) const {
@@ -242,8 +273,8 @@ std::string Daemon::statusText() const {
   std::ostringstream o;
   auto up = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
                                                              started_at_);
-  o << "gateway " << config_.system.hostname << ", up " << up.count() << "s, dataplane "
-    << config::toString(config_.system.dataplane) << "\n";
+  o << "gateway " << config_->system.hostname << ", up " << up.count() << "s, dataplane "
+    << config::toString(config_->system.dataplane) << "\n";
   for (size_t i = 0; i < topology_.levels.size(); ++i) {
     const auto& l = topology_.levels[i];
     o << "  level " << l.name << ": public " << l.public_address.str() << ", netns "

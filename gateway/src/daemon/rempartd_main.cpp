@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <string_view>
 
@@ -17,8 +18,10 @@ namespace {
 using namespace rempart;
 
 constexpr std::string_view kUsage =
-    "usage: rempartd --config FILE [--runtime-dir DIR] [--state-dir DIR] [--control-socket PATH]\n"
-    "                [--charon-uid-base UID]\n";
+    "usage: rempartd [--config FILE] [--runtime-dir DIR] [--state-dir DIR] [--control-socket PATH]\n"
+    "                [--charon-uid-base UID]\n"
+    "  --config seeds the config store (<state-dir>/config) on first start; afterwards the\n"
+    "  store's active config runs (change it with 'rempart config load' and 'config commit').\n";
 
 int usage(std::string_view why) {
   std::cerr << "rempartd: " << why << "\n" << kUsage;
@@ -64,7 +67,6 @@ int main(int argc, char** argv) {
     else
       return usage("unknown or incomplete argument '" + std::string(a) + "'");
   }
-  if (options.config_path.empty()) return usage("--config is required");
 
   boost::asio::io_context io;
   auto daemon = gateway::Daemon::create(io, options);
@@ -72,6 +74,18 @@ int main(int argc, char** argv) {
     log::error("cannot start", {{"error", daemon.error().message()}});
     return 1;
   }
+  // SIGHUP: re-read --config and commit it through the config store. Registered before
+  // start() so that an early SIGHUP does not kill us.
+  boost::asio::signal_set hup(io, SIGHUP);
+  std::function<void()> wait_hup = [&] {
+    hup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      log::notice("SIGHUP: reloading the configuration");
+      (*daemon)->commitFile(options.config_path);
+      wait_hup();
+    });
+  };
+  wait_hup();
   if (auto r = (*daemon)->start(); !r) {
     log::error("cannot bring the gateway up", {{"error", r.error().message()}});
     (*daemon)->stop([&io] { io.stop(); });
