@@ -315,6 +315,14 @@ CONF
       { echo "$sas"; fail "CHILD_SA is not ESP AES-GCM-256 in tunnel mode"; }
     grep -qE '^ +local +10\.2\.0\.0/24$' <<<"$sas" && grep -qE '^ +remote +10\.1\.0\.0/24$' <<<"$sas" ||
       { echo "$sas"; fail "unexpected traffic selectors"; }
+    # The guest's side (rempart.debug puts its charon's log on the console): the initiator
+    # installs its SAs only after the peer answered, so wait for that too before pinging.
+    for _ in $(seq 60); do
+      grep -aqE 'CHILD_SA peer\{[0-9]+\} established' "$tmp/console" && break
+      sleep 1
+    done
+    grep -aqE 'CHILD_SA peer\{[0-9]+\} established' "$tmp/console" ||
+      { show_console "$tmp/console"; fail "the guest's charon never reported its CHILD_SA established"; }
     ok "tunnel up $(awk -v a="$vm_t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }') s after qemu started"
 
     # Pings across: LAN host behind the peer <-> LAN host behind the guest, both ways. They can
