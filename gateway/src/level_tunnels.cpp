@@ -109,6 +109,7 @@ void LevelTunnels::onReady() {
                             {"tunnel", e->ike.name},
                             {"up", e->up ? "yes" : "no"},
                             {"remote", e->ike.remote_host}});
+      if (ev.name == "child-updown" && e->up) noteChildUp(*e);
       refresh();
     }
   });
@@ -131,12 +132,13 @@ void LevelTunnels::onReady() {
   });
 }
 
-void LevelTunnels::pushEverything() {
+void LevelTunnels::pushEverything(std::function<void(Result<void>)> done) {
   auto rendered = renderLevel(*config_, *level_, plan_);
   if (!rendered) {
     log::error("cannot prepare tunnels",
                {{"level", level_->name}, {"error", rendered.error().message()}});
     for (auto& [name, t] : tunnels_) t.why = rendered.error().message();
+    if (done) done(unexpected<Error>(rendered.error()));
     return;
   }
   loaded_ = *rendered;
@@ -146,14 +148,17 @@ void LevelTunnels::pushEverything() {
   std::vector<vici::Section> conns;
   for (auto& t : rendered->tunnels) {
     if (t.psk) secrets.push_back(std::move(*t.psk));
+    if (admin_down_.count(t.name)) continue;  // `tunnel down` holds until `tunnel up`
     conns.push_back(std::move(t.conn));
   }
   auto alive = alive_;
   auto pending = std::make_shared<size_t>(secrets.size() + keys.size());
-  auto load_conns = [this, alive, conns = std::move(conns)]() mutable {
+  auto first_error = std::make_shared<std::optional<Error>>();
+  auto load_conns = [this, alive, first_error, done, conns = std::move(conns)]() mutable {
     if (!*alive) return;
-    vici_->loadConns(std::move(conns), [this, alive](Result<void> r) {
+    vici_->loadConns(std::move(conns), [this, alive, first_error, done](Result<void> r) {
       if (!*alive) return;
+      if (done) done(!r ? r : *first_error ? Result<void>(unexpected<Error>(**first_error)) : r);
       if (!r)
         log::error("loading connections",
                    {{"level", level_->name}, {"error", r.error().message()}});
@@ -166,10 +171,12 @@ void LevelTunnels::pushEverything() {
     });
   };
   if (*pending == 0) return load_conns();
-  auto step = [this, alive, pending, load_conns](Result<void> r) mutable {
+  auto step = [this, alive, pending, first_error, load_conns](Result<void> r) mutable {
     if (!*alive) return;
-    if (!r)
+    if (!r) {
       log::error("loading a credential", {{"level", level_->name}, {"error", r.error().message()}});
+      if (!*first_error) *first_error = r.error();
+    }
     if (--*pending == 0) load_conns();
   };
   for (auto& s : secrets) vici_->loadShared(std::move(s), step);
@@ -262,11 +269,18 @@ void LevelTunnels::applySas(const std::vector<vici::IkeSa>& sas) {
       t.why = "IKE up, no CHILD_SA installed";
     }
   }
+  notifyUpWaiters();
 }
 
 std::vector<TunnelStatus> LevelTunnels::status() const {
   std::vector<TunnelStatus> out;
-  for (const auto& t : level_->tunnels) out.push_back(tunnels_.at(t.name));
+  for (const auto& t : level_->tunnels) {
+    out.push_back(tunnels_.at(t.name));
+    if (admin_down_.count(t.name) && out.back().state != "up") {
+      out.back().state = "down (admin)";
+      out.back().why = "taken down with 'tunnel down'; 'tunnel up' brings it back";
+    }
+  }
   return out;
 }
 

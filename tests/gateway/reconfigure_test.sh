@@ -68,6 +68,17 @@ nft_level() {  # SITE LEVEL: the level's ruleset without counters
   nsenter --net="$SITES_DIR/$1/run/netns/$2" nft -s list ruleset
 }
 log_count() { grep -c "$2" "$SITES_DIR/$1/rempartd.log"; }
+# reload_wait SITE...: SIGHUP to each, then waits until each has logged the outcome (applied,
+# refused, or rolled back), so that the next change never meets one still being applied.
+kOutcome='configuration reloaded|configuration not reloaded|configuration unchanged|previous configuration restored|cannot restore the previous'
+reload_wait() {
+  local site; declare -A before
+  for site in "$@"; do before[$site]=$(grep -Ec "$kOutcome" "$SITES_DIR/$site/rempartd.log"); sites_reload "$site"; done
+  for site in "$@"; do
+    wait_for 90 bash -c "test \$(grep -Ec '$kOutcome' $SITES_DIR/$site/rempartd.log) -gt ${before[$site]}" ||
+      echo "# $site: no outcome logged for the reload" >&2
+  done
+}
 
 mkdir -p "$SITES_CONFIG_DIR"
 cp "$top/gateway/examples/demo/paris.yaml" "$top/gateway/examples/demo/lyon.yaml" "$SITES_CONFIG_DIR"
@@ -121,8 +132,7 @@ insert_after "$l" 2 "    tunnels:" "      - name: parisred
 insert_after "$l" 2 "      allow:" "        - {direction: outbound, tunnel: parisred, protocol: any}
         - {direction: inbound, tunnel: parisred, protocol: icmp}
 "
-sites_reload paris
-sites_reload lyon
+reload_wait paris lyon
 added_up() { installed paris red lyonblue && installed lyon blue parisred; }
 check "the added tunnel comes up on both sides" wait_for 60 added_up
 check "show tunnels lists the new tunnel, and every tunnel is up" sites_wait_tunnels 30
@@ -144,7 +154,7 @@ tcp_5001() { ip netns exec "$SITES_PREFIX-paris-red" nc -z -w 2 10.2.0.10 5001; 
 if tcp_5001; then bad "before the change, TCP 5001 to lyon red is dropped"; else ok "before the change, TCP 5001 to lyon red is dropped"; fi
 insert_after "$l" 1 "      allow:" "        - {direction: inbound, tunnel: paris, protocol: tcp, ports: [5001]}
 "
-sites_reload lyon
+reload_wait lyon
 check "the new rule is in lyon red's ruleset" \
   wait_for 20 bash -c "nsenter --net=$SITES_DIR/lyon/run/netns/red nft -s list ruleset | grep -Eq 'dport (\\{ )?5001'"
 check "a real TCP connection to port 5001 now gets through" wait_for 10 tcp_5001
@@ -160,8 +170,7 @@ for f in "$p" "$l"; do
 "
 done
 red_before=$(ids paris red lyon; ids lyon red paris; ids paris red lyonblue)
-sites_reload paris
-sites_reload lyon
+reload_wait paris lyon
 blue_is_128() {
   local raw; raw=$(sites_swanctl paris blue --list-sas --raw --ike lyon 2>/dev/null)
   grep -q 'state=INSTALLED' <<<"$raw" && ! grep -q 'state=INSTALLED[^}]*encr-keysize=256' <<<"$raw"
@@ -184,8 +193,7 @@ for f in "$p" "$l"; do
   delete_lines "$f" 'tunnel: (lyonblue|parisred)'
   delete_lines "$f" 'name: x-psk'
 done
-sites_reload paris
-sites_reload lyon
+reload_wait paris lyon
 gone() {
   ! sites_swanctl paris red --list-conns 2>/dev/null | grep -q '^lyonblue:' &&
     ! sites_swanctl lyon blue --list-conns 2>/dev/null | grep -q '^parisred:' &&
@@ -209,7 +217,7 @@ sed -i 's|addresses: \[10.3.0.1/24\]|addresses: [10.3.0.1/24, "fd00:3::1/64"]|' 
 ids_before=$(all_ids)
 restored=$(log_count paris 'previous configuration restored')
 red_applied=$(log_count paris 'network applied netns="level red"')
-sites_reload paris
+reload_wait paris
 check "the refused change is reported and the previous configuration restored" \
   wait_for 30 bash -c "test \$(grep -c 'previous configuration restored' $SITES_DIR/paris/rempartd.log) -gt $restored"
 check "the error names the level and the address" \
@@ -244,7 +252,7 @@ blue_ids=$(ids paris blue lyon)
 restored=$(log_count paris 'previous configuration restored')
 reconnected=$(log_count paris 'VICI connection to charon restored level=red')
 kill -STOP "$red_pid"
-sites_reload paris
+reload_wait paris
 check "a VICI timeout in level red is reported and the previous configuration restored" \
   wait_for 60 bash -c "test \$(grep -c 'previous configuration restored' $SITES_DIR/paris/rempartd.log) -gt $restored"
 check "the error names level red" \
@@ -268,7 +276,7 @@ refused=$(log_count paris 'configuration unchanged')
 cp "$p" "$p.good"
 sed -i '0,/dpd_interval: 10s/s//dpd_interval: soon/' "$p"
 line=$(grep -n 'dpd_interval: soon' "$p" | cut -d: -f1)
-sites_reload paris
+reload_wait paris
 check "the invalid config is refused" \
   wait_for 10 bash -c "test \$(grep -c 'configuration unchanged' $SITES_DIR/paris/rempartd.log) -gt $refused"
 check "the log names file:line:col ($(grep -o "paris.yaml:[0-9]*:[0-9]*" "$SITES_DIR/paris/rempartd.log" | tail -1))" \
@@ -282,7 +290,7 @@ check "both rempartd are still running" \
 cp "$p.good" "$p"
 perl -0pi -e 's/  - name: blue\n(    .*\n|      .*\n)*//' "$p"
 grep -q 'name: blue' "$p" && bad "test setup: the blue level was not removed from paris.yaml"
-sites_reload paris
+reload_wait paris
 red_alone() {
   sites_cli paris show status 2>/dev/null | grep -q 'level red:.*tunnels 1/1 up' &&
     ! sites_cli paris show status 2>/dev/null | grep -q 'level blue'
@@ -292,7 +300,7 @@ check "the rebuild was logged with its reason" grep -q 'rebuilding the whole gat
 check "blue's namespace is gone and lan-blue is back in the core" \
   bash -c "! test -e $SITES_DIR/paris/run/netns/blue && ip -n $SITES_PREFIX-paris link show lan-blue >/dev/null"
 cp "$p.good" "$p"
-sites_reload paris
+reload_wait paris
 check "with blue back, every tunnel of both gateways is up" sites_wait_tunnels 90
 check "paris blue reaches lyon blue again" wait_for 20 sites_ping paris blue 10.4.0.10 1
 

@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -80,12 +81,46 @@ class LevelTunnels {
   std::vector<TunnelStatus> status() const;
   pid_t charonPid() const { return supervisor_ ? supervisor_->pid() : -1; }
 
+  // Operator actions (`keys`, `tunnel` commands; level_tunnels_admin.cpp). Each `done` runs
+  // exactly once, on the io_context; when charon is not running they fail with kSystem.
+  // Pushes every secret, key and connection again (after a keystore change); fails with the
+  // first problem, succeeds once charon accepted the connections.
+  void reloadCredentials(std::function<void(Result<void>)> done);
+  // `tunnel up`: clears the admin-down mark, loads the connection again and brings the tunnel
+  // up; succeeds when its CHILD_SA is installed, kTimeout after `wait`.
+  void bringUp(const std::string& tunnel, std::chrono::milliseconds wait,
+               std::function<void(Result<void>)> done);
+  // `tunnel down`: marks the tunnel admin-down (kept across charon restarts until bringUp),
+  // unloads its connection so that no retry or start action brings it back, and terminates its
+  // SAs. Yields the number of IKE_SAs terminated.
+  void takeDown(const std::string& tunnel, std::chrono::milliseconds wait,
+                std::function<void(Result<unsigned>)> done);
+  // `tunnel reset`: terminates the tunnel's SAs and initiates it again; yields the new CHILD_SA.
+  void reset(const std::string& tunnel, std::chrono::milliseconds wait,
+             std::function<void(Result<vici::ChildSa>)> done);
+  bool adminDown(const std::string& tunnel) const { return admin_down_.count(tunnel) > 0; }
+
  private:
   LevelTunnels(boost::asio::io_context& io, std::shared_ptr<const config::Config> config,
                const config::Level& level, const LevelPlan& plan, LevelTunnelsOptions options);
   TunnelStatus initialStatus(const config::Tunnel& t) const;
   void onReady();
-  void pushEverything();
+  void pushEverything(std::function<void(Result<void>)> done = {});
+  void notifyUpWaiters();
+  // The SAs a `tunnel reset` replaces: IKE unique ids and CHILD inbound SPIs.
+  struct OldSas {
+    std::set<uint32_t> ike_ids;
+    std::set<std::string> spis;
+  };
+  // Runs `then(true)` once none of `old` is left and no IKE_SA of `tunnel` is DELETING, or
+  // `then(false)` at `deadline`.
+  void awaitGone(const std::string& tunnel, std::shared_ptr<const OldSas> old,
+                 std::chrono::steady_clock::time_point deadline, std::function<void(bool)> then);
+  // Remembers when each CHILD_SA came up (child-updown events), so that `tunnel reset` accepts
+  // only a CHILD_SA negotiated after it started.
+  void noteChildUp(const vici::UpdownEvent& event);
+  void waitUp(const std::string& tunnel, std::chrono::milliseconds wait,
+              std::function<void(Result<void>)> done);
   void initiateLogged(const std::string& name);
   // After a lost VICI connection (a request timed out) while charon still runs: connect again
   // and push everything, since what charon did meanwhile is unknown.
@@ -114,6 +149,10 @@ class LevelTunnels {
   std::set<std::string> stale_;  // tunnels whose SAs we terminated without a new definition
   std::string charon_state_ = "starting";
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  struct UpWaiter;
+  std::list<std::shared_ptr<UpWaiter>> up_waiters_;
+  std::set<std::string> admin_down_;  // runtime only: `tunnel down` until `tunnel up`
+  std::map<std::string, std::chrono::steady_clock::time_point> child_up_at_;  // spi_in -> when
 };
 
 }  // namespace rempart::gateway

@@ -29,8 +29,10 @@ constexpr std::string_view kUsage =
     "  Checks each configuration file and prints every problem as FILE:LINE:COL: path: message.\n"
     "  --kernel also submits the compiled firewall to this kernel as a dry run (needs root).\n"
     "  Exits 0 when all files are valid, 1 when one is not, 2 on a usage error.\n"
-    "       rempart log verify [--partial] [--head HASH] [FILE...|DIR|-]\n"
-    "  Checks the hash chain of audit logs (see `rempart log help`).\n";
+    "       rempart log verify [--partial] [--head HASH] FILE...|DIR|-\n"
+    "  Checks the hash chain of audit logs offline (see `rempart log help`). Without FILE,\n"
+    "  rempartd checks the device's logs; `rempart log export [connections|admin]` prints a\n"
+    "  log's raw chained lines from the device.\n";
 
 int usageError(std::string_view what) {
   std::cerr << "rempart: " << what << "\n" << kUsage;
@@ -126,6 +128,20 @@ bool readsStdin(const std::vector<std::string_view>& words) {
          is("users", "add-key");
 }
 
+// `log verify FILE...|DIR|-` and `log help` run here, offline, on any machine. `log export` and
+// a bare `log verify [--partial] [--head HASH]` (the device's own logs) go to rempartd.
+bool runsOffline(const std::vector<std::string_view>& log_args) {
+  if (log_args.empty() || log_args[0] != "verify") return log_args.empty() || log_args[0] != "export";
+  for (size_t i = 1; i < log_args.size(); ++i) {
+    if (log_args[i] == "--head") {
+      ++i;
+      continue;
+    }
+    if (log_args[i] != "--partial") return true;  // a FILE, DIR, - or a bad option
+  }
+  return false;
+}
+
 // `config commit|rollback ... --confirm MINUTES`: rempartd holds the answer (see forward()).
 bool armsConfirm(const std::vector<std::string_view>& words) {
   if (words.size() < 2 || words[0] != "config" || (words[1] != "commit" && words[1] != "rollback"))
@@ -168,10 +184,6 @@ int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty()) return usageError("no command given");
   if (args[0] == "validate") return validate({args.begin() + 1, args.end()});
-  if (args[0] == "log") {
-    return rempart::gateway::audit::runLogCommand({args.begin() + 1, args.end()}, std::cout,
-                                                  std::cerr);
-  }
   if (args[0] == "--help") {
     std::cout << kUsage;
     return 0;
@@ -182,6 +194,10 @@ int main(int argc, char** argv) {
     if (args.size() < 3) return usageError("--socket needs a PATH and a command");
     socket = std::string(args[1]);
     args.erase(args.begin(), args.begin() + 2);
+  }
+  if (args[0] == "log" && runsOffline({args.begin() + 1, args.end()})) {
+    return rempart::gateway::audit::runLogCommand({args.begin() + 1, args.end()}, std::cout,
+                                                  std::cerr);
   }
   return forward(socket, args);
 }

@@ -199,6 +199,25 @@ void Daemon::commitFile(const std::filesystem::path& path) {
   const std::string what = "reload of " + path.string();
   const std::string file = path.string();
   if (path.empty()) return log::error("configuration not reloaded: rempartd has no --config");
+  if (config_commit_->applying) {
+    // Several SIGHUPs during one apply become one reload, once it is over.
+    if (config_commit_->reload_waiting) return;
+    config_commit_->reload_waiting = true;
+    log::notice("SIGHUP during a change: the reload waits for it to end", {{"file", file}});
+    auto retry = std::make_shared<boost::asio::steady_timer>(io_);
+    std::function<void()> poll;
+    auto again = [this, retry, path](auto&& self) -> void {
+      retry->expires_after(std::chrono::milliseconds(200));
+      retry->async_wait([this, retry, path, self](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (config_commit_->applying) return self(self);
+        config_commit_->reload_waiting = false;
+        commitFile(path);
+      });
+    };
+    again(again);
+    return;
+  }
   auto text = readFile(path, config::kMaxConfigBytes);
   if (!text) {
     return log::error("configuration not reloaded: cannot read it",

@@ -37,6 +37,7 @@ struct ConfigCommitState {
     std::string audit_note;
   };
   bool applying = false;  // a reconfigure is running; other changes are refused meanwhile
+  bool reload_waiting = false;  // a SIGHUP came while applying: reload once the apply ends
   std::optional<Pending> pending;
   uint64_t next_id = 1;
   boost::asio::steady_timer timer;

@@ -195,6 +195,16 @@ void Daemon::registerCommands() {
                    return ControlResponse{0, statusText(), ""};
                  }});
   registerConfigCommands();
+  registerKeyCommands();
+  registerTunnelCommands();
+  registerInterfaceCommands();
+  registerLogCommands();
+}
+
+std::optional<size_t> Daemon::levelIndex(const std::string& name) const {
+  for (size_t i = 0; i < config_->levels.size(); ++i)
+    if (config_->levels[i].name == name) return i;
+  return std::nullopt;
 }
 
 std::string Daemon::tunnelsText(bool json) const {
@@ -228,14 +238,14 @@ std::string Daemon::tunnelsText(bool json) const {
     return o.str();
   }
   char line[512];
-  std::snprintf(line, sizeof line, "%-12s %-12s %-11s %-10s %12s %12s  %s\n", "LEVEL", "TUNNEL",
+  std::snprintf(line, sizeof line, "%-12s %-12s %-12s %-10s %12s %12s  %s\n", "LEVEL", "TUNNEL",
                 "STATE", "UPTIME", "BYTES IN", "BYTES OUT", "PEER / WHY");
   o << line;
   for (const auto& t : all) {
     std::string uptime = t.established_seconds ? std::to_string(*t.established_seconds) + "s" : "-";
     std::string peer =
         t.remote_address + " (" + t.remote_id + ")" + (t.why.empty() ? "" : ": " + t.why);
-    std::snprintf(line, sizeof line, "%-12s %-12s %-11s %-10s %12llu %12llu  %s\n", t.level.c_str(),
+    std::snprintf(line, sizeof line, "%-12s %-12s %-12s %-10s %12llu %12llu  %s\n", t.level.c_str(),
                   t.tunnel.c_str(), t.state.c_str(), uptime.c_str(),
                   static_cast<unsigned long long>(t.bytes_in),
                   static_cast<unsigned long long>(t.bytes_out), peer.c_str());

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "commands.hpp"
@@ -56,6 +57,7 @@ class Daemon {
   // Reads and validates a config file (each located error is logged; nothing changes on
   // error), then reconfigure()s to it; if applying fails midway, goes back to the config in
   // force before. Outcomes are logged. (Bypasses the config store: SIGHUP uses commitFile.)
+  // While a change is being applied, the reload waits for it to finish (several make one).
   void reloadFrom(const std::filesystem::path& path);
   // Commits the config in `path` through the config store, as `config commit` does (history
   // entry by "rempartd"; on an apply failure the previous config is restored). Outcomes are
@@ -66,6 +68,12 @@ class Daemon {
  private:
   Daemon(boost::asio::io_context& io, DaemonOptions options, config::Config config);
   void registerCommands();
+  void registerKeyCommands();        // key_commands.cpp
+  void registerTunnelCommands();     // tunnel_commands.cpp
+  void registerInterfaceCommands();  // interface_commands.cpp
+  void registerLogCommands();        // log_commands.cpp
+  // The index of level `name` in config_.levels, or nullopt.
+  std::optional<size_t> levelIndex(const std::string& name) const;
   void handle(const ControlRequest& request, const PeerCredentials& peer,
               std::shared_ptr<PendingReply> reply);
   std::string statusText() const;
@@ -99,6 +107,7 @@ class Daemon {
   std::unique_ptr<ConfigStore> store_;
   std::shared_ptr<ConfigCommitState> config_commit_;
   bool reconfiguring_ = false;
+  std::optional<std::filesystem::path> reload_pending_;  // reloadFrom() once reconfiguring ends
   std::chrono::system_clock::time_point started_at_ = std::chrono::system_clock::now();
 };
 

@@ -60,6 +60,12 @@ void Daemon::reconfigureTracked(config::Config next, std::function<void(Result<v
   auto finish = [this, done](Result<void> r) {
     reconfiguring_ = false;
     done(std::move(r), true);
+    // A SIGHUP that came meanwhile, once nothing else (such as a rollback) has started.
+    if (!reconfiguring_ && reload_pending_) {
+      auto path = std::move(*reload_pending_);
+      reload_pending_.reset();
+      boost::asio::post(io_, [this, path] { reloadFrom(path); });
+    }
   };
   std::string reason = RunningTopology::rebuildReason(*config_, *cfg);
   if (reason.empty() && tunnels_.size() != cfg->levels.size())
@@ -136,6 +142,12 @@ Result<void> Daemon::startLevelTunnels() {
 
 void Daemon::reloadFrom(const std::filesystem::path& path) {
   const std::string file = path.string();
+  if (reconfiguring_) {
+    log::notice("a configuration change is being applied; reloading when it is done",
+                {{"file", file}});
+    reload_pending_ = path;
+    return;
+  }
   auto text = readFile(path, config::kMaxConfigBytes);
   if (!text) {
     log::error("configuration not reloaded: cannot read it",

@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
     if (ec) return;
     log::info("signal received, shutting down", {{"signal", std::to_string(signo)}});
     sd_notify(0, "STOPPING=1");
+    hup.cancel();  // no reconfiguration while shutting down
     (*daemon)->stop([&io] { io.stop(); });
   });
   boost::asio::steady_timer watchdog(io);
