@@ -50,7 +50,7 @@ done_step() {
 
 step rootfs
 rm -rf "$work/install"
-DESTDIR=$work/install cmake --install "$build" --prefix /usr >/dev/null
+DESTDIR=$work/install cmake --install "$build" --prefix /usr --strip >/dev/null
 mkdir -p "$work/install"
 "$scripts/rootfs-base.sh" "$work/base.tar"
 "$scripts/rootfs.sh" "$work/base.tar" "$work/install" "$work/rootfs"
@@ -74,7 +74,7 @@ done_step initramfs
 
 step uki
 # The command line is the trust anchor of the root: it pins slot A's root hash and partitions.
-printf '%s' "console=ttyS0,115200 rempart.root=PARTLABEL=root-a rempart.verity=PARTLABEL=verity-a rempart.state=PARTLABEL=state rempart.roothash=$roothash ro panic=5 loglevel=4 module.sig_enforce=1" \
+printf '%s' "console=ttyS0,115200 net.ifnames=0 rempart.root=PARTLABEL=root-a rempart.verity=PARTLABEL=verity-a rempart.state=PARTLABEL=state rempart.roothash=$roothash ro panic=5 loglevel=4 module.sig_enforce=1" \
   >"$out/cmdline-a.txt"
 cat >"$work/os-release-a" <<OSREL
 NAME="Rempart"

@@ -1,5 +1,6 @@
-// A level namespace: LANs, the level end of the transit link, and the tunnel (IPsec policy
-// match for the kernel dataplane, the TUN device for libipsec).
+// A level namespace: LANs, the level end of the transit link, and the tunnel device "ipsec0"
+// (the XFRM interface of the kernel dataplane, charon's TUN for libipsec). Cleartext only ever
+// flows between the LANs and the tunnel device; LAN <-> transit is always a leak.
 #include <algorithm>
 
 #include "compile_util.hpp"
@@ -96,14 +97,16 @@ Result<void> appendAllow(const Ctx& c, size_t j, Chain& to_tunnel, Chain& from_t
     tunnel_index = static_cast<size_t>(tunnel - c.level.tunnels.data());
   }
   std::vector<Stmt> head;
-  if (tunnel && c.kernel) {
-    head.push_back(IpsecMatch{outbound ? IpsecMatch::kReqidOut : IpsecMatch::kReqidIn,
-                              tunnelReqid(tunnel_index)});
-  }
+  // Inbound kernel traffic keeps the secpath of the SA that decrypted it: its reqid names the
+  // tunnel. Outbound traffic meets its SA only inside the XFRM interface, after the forward
+  // hook, so there (and everywhere with libipsec, whose one TUN carries every tunnel) the
+  // remote traffic selectors name the tunnel.
+  if (tunnel && c.kernel && !outbound)
+    head.push_back(IpsecMatch{IpsecMatch::kReqidIn, tunnelReqid(tunnel_index)});
+  const bool ts_match = tunnel && (!c.kernel || outbound);
   std::optional<Stmt> proto = protocolMatch(r);
   bool has_addresses = !r.source.prefixes.empty() || !r.source.groups.empty() ||
-                       !r.destination.prefixes.empty() || !r.destination.groups.empty() ||
-                       (tunnel && !c.kernel);
+                       !r.destination.prefixes.empty() || !r.destination.groups.empty() || ts_match;
   Chain& chain = outbound ? to_tunnel : from_tunnel;
   auto emit = [&](std::vector<Stmt> stmts) {
     if (proto) stmts.push_back(*proto);
@@ -122,8 +125,7 @@ Result<void> appendAllow(const Ctx& c, size_t j, Chain& to_tunnel, Chain& from_t
     std::vector<Stmt> stmts = head;
     stmts.insert(stmts.end(), src->begin(), src->end());
     stmts.insert(stmts.end(), dst->begin(), dst->end());
-    if (tunnel && !c.kernel) {
-      // One TUN carries every tunnel: the remote traffic selectors name the tunnel.
+    if (ts_match) {
       std::vector<IpPrefix> ts = ofFamily(tunnel->remote_ts, f);
       if (ts.empty()) continue;
       stmts.push_back(addrList(f, !outbound, ts));
@@ -143,7 +145,7 @@ Result<Ruleset> compileLevel(const config::Config& config, const Topology& topo,
   Ctx c{level, i, topo.levels[i], topo.dataplane == config::Dataplane::kKernel,
         "levels[" + std::to_string(i) + "]"};
   TRY(checkIfname(c.links.transit_level, "transit"));
-  if (!c.kernel) TRY(checkIfname(c.links.tun, "tun"));
+  TRY(checkIfname(c.links.tun, "tun"));
   for (const config::Lan& lan : level.lans) TRY(checkIfname(lan.interface, "lan"));
 
   Ruleset rs;
@@ -158,7 +160,7 @@ Result<Ruleset> compileLevel(const config::Config& config, const Topology& topo,
   }
   std::string log_prefix = "rempart " + level.name + " drop: ";
   const std::string& transit = c.links.transit_level;
-  std::string tunnel_if = c.kernel ? transit : c.links.tun;
+  const std::string& tunnel_if = c.links.tun;
 
   Chain input = baseChain("input", Hook::kInput);
   // Forward opens with the cleartext guard, before the ct state vmap: a flow established
@@ -182,21 +184,8 @@ Result<Ruleset> compileLevel(const config::Config& config, const Topology& topo,
         {{iif(lan.interface), IcmpTypeMatch{true, {128}}}, accept(), c.path + ".lans"});
     pairs.entries.push_back({lan.interface, tunnel_if, jump(kToTunnel)});
     pairs.entries.push_back({tunnel_if, lan.interface, jump(kFromTunnel)});
-    if (c.kernel) {
-      // Same interfaces carry ciphertext and cleartext: only the IPsec policy match tells
-      // them apart.
-      forward.rules.push_back(
-          {{iif(lan.interface), oif(transit), IpsecMatch{IpsecMatch::kRouteMissing, 0}},
-           jump(kCleartext),
-           {}});
-      forward.rules.push_back(
-          {{iif(transit), oif(lan.interface), IpsecMatch{IpsecMatch::kSecpathMissing, 0}},
-           jump(kCleartext),
-           {}});
-    } else {
-      guard.entries.push_back({lan.interface, transit, jump(kCleartext)});
-      guard.entries.push_back({transit, lan.interface, jump(kCleartext)});
-    }
+    guard.entries.push_back({lan.interface, transit, jump(kCleartext)});
+    guard.entries.push_back({transit, lan.interface, jump(kCleartext)});
   }
   if (!guard.entries.empty()) forward.rules.push_back({{guard}, {}, {}});
   forward.rules.push_back({{CtStateVmap{}}, {}, {}});

@@ -55,8 +55,7 @@ Result<RenderedLevel> renderLevel(const config::Config& config, const config::Le
   RenderedLevel out;
   vici::ConnBuildOptions options;
   options.dataplane = config.system.dataplane;
-  if (options.dataplane == config::Dataplane::kKernel)
-    options.if_id = static_cast<uint32_t>(plan.index + 1);
+  if (options.dataplane == config::Dataplane::kKernel) options.if_id = levelXfrmIfId(plan.index);
   if (!level.identity.certificate.empty())
     options.local_cert = TRY(readCredential(plan, level.identity.certificate));
   if (!level.identity.private_key.empty())

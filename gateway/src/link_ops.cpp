@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "common/netlink_socket.hpp"
@@ -58,19 +59,39 @@ nlmsghdr* putLinkRequest(char* buf, uint16_t type, uint16_t flags, int index) {
   return nlh;
 }
 
-// Returns the ifindex of `name` in the socket's namespace, or 0 when there is none.
-Result<int> ifindexOf(NetlinkSocket& sock, const std::string& name) {
+// Returns the ifindex of `name` in the socket's namespace, or 0 when there is none; `kind`, if
+// given, receives the link's kind and XFRM if_id.
+Result<int> ifindexOf(NetlinkSocket& sock, const std::string& name, LinkKindInfo* kind = nullptr) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   auto* nlh = putLinkRequest(buf, RTM_GETLINK, 0, 0);
   mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
   int index = 0;
   auto r = transact(sock, nlh, "looking up " + name, [&](const nlmsghdr* m) {
-    if (m->nlmsg_type == RTM_NEWLINK)
-      index = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(m))->ifi_index;
+    if (m->nlmsg_type != RTM_NEWLINK) return;
+    index = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(m))->ifi_index;
+    if (kind) *kind = parseLinkKind(m);
   });
   if (!r && r.error().errnum == ENODEV) return 0;
   if (!r) return unexpected<Error>(r.error());
   return index;
+}
+
+// Finds attribute `type` among the attributes in [begin, begin + len) (nullptr when absent).
+// libmnl's iteration macros assign from void*, which C++ refuses.
+const nlattr* findAttr(const void* begin, size_t len, uint16_t type) {
+  const auto* a = static_cast<const nlattr*>(begin);
+  int remaining = static_cast<int>(len);
+  const nlattr* found = nullptr;
+  while (mnl_attr_ok(a, remaining)) {
+    if (mnl_attr_get_type(a) == type) found = a;
+    remaining -= static_cast<int>(MNL_ALIGN(a->nla_len));
+    a = mnl_attr_next(a);
+  }
+  return found;
+}
+
+const nlattr* nestedAttr(const nlattr* nest, uint16_t type) {
+  return findAttr(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest), type);
 }
 
 }  // namespace
@@ -94,6 +115,59 @@ Result<void> ensureVethPair(int netns_fd, const std::string& name, int peer_netn
   mnl_attr_nest_end(nlh, data);
   mnl_attr_nest_end(nlh, linkinfo);
   return transact(sock, nlh, "creating veth pair " + name + " <-> " + peer_name);
+}
+
+nlmsghdr* buildXfrmLinkRequest(char* buf, const std::string& name, uint32_t if_id,
+                               int underlay_index) {
+  auto* nlh = putLinkRequest(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+  auto* linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "xfrm");
+  auto* data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+  mnl_attr_put_u32(nlh, IFLA_XFRM_LINK, static_cast<uint32_t>(underlay_index));
+  mnl_attr_put_u32(nlh, IFLA_XFRM_IF_ID, if_id);
+  mnl_attr_nest_end(nlh, data);
+  mnl_attr_nest_end(nlh, linkinfo);
+  return nlh;
+}
+
+LinkKindInfo parseLinkKind(const nlmsghdr* nlh) {
+  LinkKindInfo info;
+  if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(ifinfomsg))) return info;
+  const void* attrs = mnl_nlmsg_get_payload_offset(nlh, sizeof(ifinfomsg));
+  const size_t len = static_cast<size_t>(static_cast<const char*>(mnl_nlmsg_get_payload_tail(nlh)) -
+                                         static_cast<const char*>(attrs));
+  const nlattr* linkinfo = findAttr(attrs, len, IFLA_LINKINFO);
+  if (!linkinfo) return info;
+  if (const nlattr* k = nestedAttr(linkinfo, IFLA_INFO_KIND))
+    info.kind.assign(
+        static_cast<const char*>(mnl_attr_get_payload(k)),
+        strnlen(static_cast<const char*>(mnl_attr_get_payload(k)), mnl_attr_get_payload_len(k)));
+  const nlattr* data = nestedAttr(linkinfo, IFLA_INFO_DATA);
+  if (info.kind == "xfrm" && data) {
+    const nlattr* id = nestedAttr(data, IFLA_XFRM_IF_ID);
+    if (id && mnl_attr_get_payload_len(id) >= sizeof(uint32_t)) info.if_id = mnl_attr_get_u32(id);
+  }
+  return info;
+}
+
+Result<void> ensureXfrmInterface(int netns_fd, const std::string& name, uint32_t if_id,
+                                 const std::string& underlay) {
+  if (if_id == 0) return fail(ErrorCode::kInvalidInput, "XFRM interface " + name + ": if_id 0");
+  auto sock = TRY(open(netns_fd));
+  LinkKindInfo existing;
+  if (TRY(ifindexOf(sock, name, &existing)) != 0) {
+    if (existing.kind == "xfrm" && existing.if_id == if_id) return {};
+    TRY(deleteLink(netns_fd, name));
+  }
+  const int underlay_index = TRY(ifindexOf(sock, underlay));
+  if (underlay_index == 0)
+    return fail(ErrorCode::kNotFound,
+                "XFRM interface " + name + ": underlay " + underlay + " does not exist");
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  auto* nlh = buildXfrmLinkRequest(buf, name, if_id, underlay_index);
+  return transact(sock, nlh,
+                  "creating XFRM interface " + name + " (if_id " + std::to_string(if_id) + ")");
 }
 
 Result<void> moveLink(int from_fd, int to_fd, const std::string& name) {

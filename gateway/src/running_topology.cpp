@@ -69,6 +69,10 @@ Result<void> RunningTopology::bringUp() {
     TRY(writeSysctl(ns, "net/ipv6/conf/all/forwarding", "1"));
     TRY(writeSysctl(ns, "net/ipv4/conf/all/accept_redirects", "0"));
     TRY(writeSysctl(ns, "net/ipv4/conf/all/send_redirects", "0"));
+    if (lp.xfrm_if_id) {
+      TRY(ensureXfrmInterface(ns, kLevelTunnelName, *lp.xfrm_if_id, lp.transit.level_ifname)
+              .map_error([&](Error e) { return e.wrap("level " + lp.name); }));
+    }
     level.network = TRY(NamespaceNetwork::create(io_, "level " + lp.name, ns));
     TRY(level.network->apply(kStaticPart, lp.network));
     levels_.push_back(std::move(level));

@@ -1,5 +1,7 @@
 #include "gateway/topology.hpp"
 
+#include <algorithm>
+
 namespace rempart::gateway {
 
 namespace {
@@ -54,7 +56,7 @@ void planCore(const config::Config& c, TopologyPlan& plan) {
   }
 }
 
-void planLevel(const config::Level& l, LevelPlan& lp, TopologyPlan& plan) {
+void planLevel(const config::Config& c, const config::Level& l, LevelPlan& lp, TopologyPlan& plan) {
   const auto& t = lp.transit;
   // Core side: the transit link and the route of the level's public /32 into it.
   plan.core_network.links.push_back(LinkSpec{t.core_ifname, true, {}});
@@ -81,6 +83,20 @@ void planLevel(const config::Level& l, LevelPlan& lp, TopologyPlan& plan) {
                                  0,
                                  {},
                                  {}});
+  if (c.system.dataplane == config::Dataplane::kKernel) {
+    // Route-based IPsec: the remote traffic selectors go into the XFRM interface, whose if_id
+    // selects this level's policies; nothing else is ever encrypted, and nothing routed there
+    // leaves in clear (no SA: the packet is dropped).
+    lp.xfrm_if_id = levelXfrmIfId(lp.index);
+    net.links.push_back(LinkSpec{kLevelTunnelName, true, {}});
+    for (const auto& tunnel : l.tunnels) {
+      for (const auto& ts : tunnel.remote_ts) {
+        RouteSpec r{ts, {}, kLevelTunnelName, netconfig::kMainTable, 0, {}, {}};
+        if (std::find(net.routes.begin(), net.routes.end(), r) == net.routes.end())
+          net.routes.push_back(r);
+      }
+    }
+  }
   for (const auto& lan : l.lans) {
     lp.lan_interfaces.push_back(lan.interface);
     net.links.push_back(LinkSpec{lan.interface, true, lan.mtu});
@@ -113,7 +129,7 @@ TopologyPlan planTopology(const config::Config& c, const InstancePaths& paths) {
     lp.transit = TransitLink{coreTransitName(i), kLevelTransitName, transitAddress(i, 1),
                              transitAddress(i, 2)};
     lp.public_address = l.public_address;
-    planLevel(l, lp, plan);
+    planLevel(c, l, lp, plan);
     plan.levels.push_back(std::move(lp));
   }
   return plan;

@@ -12,7 +12,8 @@ packages=(
   systemd systemd-sysv udev kmod dbus dmsetup
   openssh-server
   nftables iproute2
-  charon-systemd strongswan-swanctl libstrongswan-extra-plugins libcharon-extra-plugins
+  charon-systemd strongswan-swanctl libstrongswan-standard-plugins libstrongswan-extra-plugins
+  libcharon-extra-plugins
   # runtime libraries of the project's binaries (checked with ldd after the install)
   libssl3 libnftnl11 libmnl0 libyaml-cpp0.7 libsystemd0 libcap2 libseccomp2 libboost-system1.74.0
 )

@@ -45,6 +45,17 @@ cp -a "$image_top/rootfs/." "$root/"
 done
 mkdir -p "$root/state"
 
+# Role users: no password (sshd keys only), no shell but the CLI, which asks rempartd for the
+# caller's role (uid -> role from the config's roles:). Fixed uids, so builds are reproducible.
+grep -qx /usr/bin/rempart "$root/etc/shells" || echo /usr/bin/rempart >>"$root/etc/shells"
+uid=1001
+for u in admin audit update; do
+  chroot "$root" useradd --system --no-create-home --home-dir /nonexistent --uid "$uid" \
+    --user-group --shell /usr/bin/rempart "$u"
+  chroot "$root" usermod -p '*' "$u"
+  uid=$((uid + 1))
+done
+
 # Every binary the project installed must resolve its libraries inside the image.
 missing=$(find "$tree" -type f -perm -u+x | while read -r f; do
   rel=${f#"$tree"}
@@ -69,8 +80,17 @@ rm -f "$root/var/lib/dbus/machine-id" "$root"/etc/ssh/ssh_host_*
 for u in getty@.service serial-getty@.service console-getty.service debug-shell.service; do
   ln -sf /dev/null "$root/etc/systemd/system/$u"
 done
-chroot "$root" systemctl enable rempart-ready.service rempart-selftest.service >/dev/null 2>&1
-chroot "$root" systemctl is-enabled ssh.service >/dev/null || die "rootfs: ssh.service not enabled"
+chroot "$root" systemctl enable rempartd.service rempart-ready.service rempart-selftest.service \
+  rempart-debug.service >/dev/null 2>&1
+# Nothing runs that the appliance does not need: the stock strongSwan daemon (rempartd starts one
+# confined charon per level), periodic maintenance jobs meant for a writable system.
+chroot "$root" systemctl disable strongswan.service dpkg-db-backup.timer e2scrub_all.timer \
+  e2scrub_reap.service fstrim.timer >/dev/null 2>&1 || true
+! chroot "$root" systemctl is-enabled --quiet strongswan.service || die "rootfs: strongswan.service still enabled"
+# rempartd runs sshd itself, on the management interface only: the stock units stay off.
+chroot "$root" systemctl disable ssh.service ssh.socket >/dev/null 2>&1 || true
+! chroot "$root" systemctl is-enabled --quiet ssh.service || die "rootfs: ssh.service still enabled"
+chroot "$root" systemctl is-enabled --quiet rempartd.service || die "rootfs: rempartd.service not enabled"
 
 left=$(find "$root" -xdev -type f \( -perm -4000 -o -perm -2000 \) | wc -l)
 [ "$left" = 0 ] || die "rootfs: $left setuid/setgid files left"

@@ -70,22 +70,27 @@ TEST_CASE("example configs render to their golden rulesets", "[unit][golden]") {
   checkGolden("closed.level.nft", renderNft(closedRuleset(std::nullopt, "")));
 }
 
-TEST_CASE("the kernel dataplane matches decrypted traffic by IPsec policy", "[unit]") {
+TEST_CASE("the kernel dataplane routes through the XFRM interface and names tunnels by reqid in",
+          "[unit]") {
   config::Config cfg = loadExample("two-levels.yaml");
   cfg.system.dataplane = config::Dataplane::kKernel;
   auto level = compileLevel(cfg, defaultTopology(cfg), 1);
   REQUIRE(level);
   std::string text = renderNft(*level);
-  CHECK(text.find("rt ipsec missing jump z_cleartext") != std::string::npos);
-  CHECK(text.find("meta ipsec missing jump z_cleartext") != std::string::npos);
-  // allow[0] is outbound via tunnel lyon (index 0), allow[1] inbound via nantes (index 1)
-  CHECK(text.find("ipsec out reqid 1 meta l4proto udp") == std::string::npos);
-  CHECK(text.find("ipsec out reqid 1 udp dport { 53, 123 } accept comment "
+  // Cleartext only between the LAN and the XFRM interface; LAN <-> transit is always a leak.
+  CHECK(text.find("\"lan-restricted\" . \"ipsec0\" : jump z_lan_tunnel") != std::string::npos);
+  CHECK(text.find("\"ipsec0\" . \"lan-restricted\" : jump z_tunnel_lan") != std::string::npos);
+  CHECK(text.find("\"lan-restricted\" . \"transit\" : jump z_cleartext") != std::string::npos);
+  CHECK(text.find("\"transit\" . \"lan-restricted\" : jump z_cleartext") != std::string::npos);
+  CHECK(text.find("rt ipsec") == std::string::npos);
+  // allow[0] is outbound via tunnel lyon (index 0): its remote traffic selectors name it, since
+  // the SA is only chosen inside the XFRM interface. allow[1] is inbound via nantes (index 1):
+  // the secpath's reqid names it.
+  CHECK(text.find("ipsec out") == std::string::npos);
+  CHECK(text.find("ip daddr 10.4.0.0/24 udp dport { 53, 123 } accept comment "
                   "\"levels[1].firewall.allow[0]\"") != std::string::npos);
-  CHECK(text.find(
-            "ipsec in reqid 2 meta l4proto icmp accept comment \"levels[1].firewall.allow[1]\"") !=
-        std::string::npos);
-  CHECK(text.find("ipsec0") == std::string::npos);
+  CHECK(text.find("ipsec in reqid 2 meta l4proto icmp accept comment "
+                  "\"levels[1].firewall.allow[1]\"") != std::string::npos);
 }
 
 TEST_CASE("peers pin IKE to their addresses unless one is passive or a DNS name", "[unit]") {

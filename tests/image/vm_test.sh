@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vm_test.sh TEST SOURCE_DIR BUILD_DIR : the image tier of the tests (CTest labels image;vm).
 #   build               builds the image once into BUILD_DIR/image-out, signed with the OVMF
-#                       snakeoil key (the fixture every other test needs)
+#                       snakeoil key, its state seeded with tests/image/fixtures/rempart.yaml and
+#                       a fresh PSK (the fixture every other test needs)
 #   boot-direct         direct-kernel boot, production command line: reaches "rempart: ready"
 #   noexec              direct-kernel boot with rempart.selftest: the root is read-only and
 #                       nothing on /state, /tmp, /run, /var, /dev/shm can be executed
@@ -12,7 +13,11 @@
 #   secureboot-unsigned the same disk with an unsigned UKI: refused by the firmware, no ready
 #   reproducible        the squashfs built twice from the image's tree has the image's root hash
 #   hardening           host-side checks of the built root tree
+#   network             direct-kernel boot with the guest's NICs wired to host namespaces: a stock
+#                       strongSwan peer (kernel-libipsec) and a LAN host on each side; the guest
+#                       reaches ready, its kernel-ESP tunnel comes up, pings cross it both ways
 # qemu runs under TCG (KVM hangs on these machines). Prints the time each boot took.
+# KEEP_TMP=1 keeps the test's temporary directory (console logs, the peer's charon log).
 set -euo pipefail
 test=${1:?usage: vm_test.sh TEST SOURCE_DIR BUILD_DIR}
 src=$(cd "${2:?}" && pwd)
@@ -21,26 +26,42 @@ out=$bin/image-out
 keys=$bin/image-keys
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rempart-vm-$test.XXXXXX")
 qemu_pid=
+netns=()     # namespaces this test created, removed on exit
+peer_pid=
 cleanup() {
   if [ -n "$qemu_pid" ]; then kill "$qemu_pid" 2>/dev/null || true; wait "$qemu_pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
+  if [ -n "$peer_pid" ]; then kill "$peer_pid" 2>/dev/null || true; wait "$peer_pid" 2>/dev/null || true; fi
+  for n in "${netns[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+  if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $test: $*" >&2; exit 1; }
 ok() { echo "ok: $test: $*"; }
 
-# run_vm LOG TIMEOUT STOP_REGEX QEMU_ARGS... : runs qemu with the serial console in LOG until a
-# line matches STOP_REGEX, qemu exits (e.g. the guest rebooted under -no-reboot) or TIMEOUT
-# seconds pass; then kills it. Sets vm_seconds and vm_end (stopped|exited|timeout).
-run_vm() {
-  local log=$1 timeout=$2 stop=$3
-  shift 3
+# The guest always has three NICs, in this order (net.ifnames=0 names them eth0, eth1, eth2):
+# uplink, management and office LAN, as the seeded config expects. By default each sits alone on
+# its own qemu hub (no traffic leaves the VM); the network test wires them to TAP devices.
+nic_args=()
+for i in 0 1 2; do
+  nic_args+=(-netdev "hubport,id=n$i,hubid=$i" -device "virtio-net-pci,netdev=n$i,romfile=,addr=0x1$i")
+done
+vm_prefix=()  # e.g. (ip netns exec NS): where qemu runs
+
+# vm_start LOG QEMU_ARGS... : starts qemu in the background with the serial console in LOG.
+vm_start() {
+  local log=$1
+  shift
   : >"$log"
-  local t0
-  t0=$(date +%s%N)
-  qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 -nodefaults -no-reboot -display none \
-    -nic none -serial "file:$log" "$@" </dev/null >"$log.qemu" 2>&1 &
+  vm_t0=$(date +%s%N)
+  "${vm_prefix[@]}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 -nodefaults -no-reboot \
+    -display none -serial "file:$log" "${nic_args[@]}" "$@" </dev/null >"$log.qemu" 2>&1 &
   qemu_pid=$!
+}
+# vm_wait LOG TIMEOUT STOP_REGEX : waits until a console line matches STOP_REGEX, qemu exits (e.g.
+# the guest rebooted under -no-reboot) or TIMEOUT seconds pass. Leaves qemu running. Sets
+# vm_seconds (since vm_start) and vm_end (stopped|exited|timeout).
+vm_wait() {
+  local log=$1 timeout=$2 stop=$3
   vm_end=timeout
   local deadline=$(($(date +%s) + timeout))
   while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -48,11 +69,21 @@ run_vm() {
     if ! kill -0 "$qemu_pid" 2>/dev/null; then vm_end=exited; break; fi
     sleep 0.5
   done
+  vm_seconds=$(awk -v a="$vm_t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+  echo "vm: $vm_end after ${vm_seconds} s (load $(cut -d' ' -f1 /proc/loadavg))"
+}
+vm_stop() {
   kill "$qemu_pid" 2>/dev/null || true
   wait "$qemu_pid" 2>/dev/null || true
   qemu_pid=
-  vm_seconds=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
-  echo "vm: $vm_end after ${vm_seconds} s (load $(cut -d' ' -f1 /proc/loadavg))"
+}
+# run_vm LOG TIMEOUT STOP_REGEX QEMU_ARGS... : vm_start, vm_wait, then kills qemu.
+run_vm() {
+  local log=$1 timeout=$2 stop=$3
+  shift 3
+  vm_start "$log" "$@"
+  vm_wait "$log" "$timeout" "$stop"
+  vm_stop
 }
 show_console() { echo "--- console (last 40 lines) ---"; tail -40 "$1" | tr -d '\r'; echo "---"; }
 
@@ -62,9 +93,11 @@ direct_boot() {  # direct_boot LOG TIMEOUT STOP DISK CMDLINE
 }
 uefi_boot() {  # uefi_boot LOG TIMEOUT STOP DISK
   cp /usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd "$tmp/vars.fd"
+  # bootindex: the disk before any network boot the firmware could offer on the NICs.
   run_vm "$1" "$2" "$3" -machine q35,smm=on -global driver=cfi.pflash01,property=secure,value=on \
     -drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd \
-    -drive "if=pflash,format=raw,unit=1,file=$tmp/vars.fd" -drive "file=$4,format=raw,if=virtio"
+    -drive "if=pflash,format=raw,unit=1,file=$tmp/vars.fd" \
+    -drive "file=$4,format=raw,if=none,id=disk" -device virtio-blk-pci,drive=disk,bootindex=0
 }
 disk_copy() { cp --sparse=always "$out/disk.img" "$tmp/disk.img"; }
 # flip_byte FILE OFFSET : inverts one byte in place.
@@ -100,7 +133,15 @@ case "$test" in
     openssl rsa -in /usr/share/ovmf/PkKek-1-snakeoil.key -passin pass:snakeoil -out "$keys/db.key" 2>/dev/null
     chmod 600 "$keys/db.key"
     cp /usr/share/ovmf/PkKek-1-snakeoil.pem "$keys/db.crt"
-    "$src/image/build.sh" "$out" --keys "$keys" --build "$bin"
+    # The state partition's seed: the test config and a fresh PSK for the network test's peer
+    # (kept next to the image, never in the source tree).
+    seed=$bin/image-seed
+    rm -rf "$seed"
+    mkdir -p "$seed/config" "$seed/keystore/office"
+    chmod 0700 "$seed/keystore" "$seed/keystore/office"
+    cp "$src/tests/image/fixtures/rempart.yaml" "$seed/config/rempart.yaml"
+    (umask 077 && openssl rand -hex 32 >"$seed/keystore/office/peer-psk")
+    "$src/image/build.sh" "$out" --keys "$keys" --build "$bin" --seed "$seed"
     for f in disk.img vmlinuz initramfs.img cmdline-a.txt rempart-a.efi roothash-a; do
       [ -s "$out/$f" ] || fail "$f not built"
     done
@@ -130,6 +171,10 @@ case "$test" in
     expect_line "mount /state: ext4 +rw,nosuid,nodev,noexec,.*"
     expect_line "setuid-or-setgid files: 0"
     expect_line 'root password field: !\*'
+    # rempartd.service's sandbox is in force: CapBnd = CHOWN DAC_OVERRIDE FOWNER KILL SETGID
+    # SETUID SETPCAP NET_BIND_SERVICE NET_ADMIN NET_RAW SYS_ADMIN; its charon keeps NET_ADMIN only.
+    expect_line 'rempartd: Uid: 0 0 0 0 CapBnd: 00000000002035eb NoNewPrivs: 1 Seccomp: 2 ?'
+    expect_line 'charon: Uid: ([1-9][0-9]*) \1 \1 \1 CapEff: 0000000000001000 NoNewPrivs: 1 Seccomp: 2 ?'
     ok "root read-only, /state and tmpfs mounts noexec (${vm_seconds} s)"
     ;;
   tamper-data)
@@ -173,6 +218,128 @@ case "$test" in
     [ -n "$why" ] || { show_console "$tmp/console"; fail "no refusal message from the firmware or systemd-boot"; }
     ok "refused in ${vm_seconds} s: $why"
     ;;
+  network)
+    # Host side, all in namespaces of this test (p = per-run prefix):
+    #   q      qemu and its three TAPs, each bridged to a veth into one of:
+    #   peer   stock strongSwan at 192.0.2.1 on the guest's uplink, routing its LAN 10.2.0.0/24
+    #   phost  10.2.0.10, the peer's LAN host
+    #   ghost  10.1.0.10, the host on the guest's office LAN (eth2)
+    #   adm    10.255.0.2, on the guest's management network (eth1)
+    p=rvm$$
+    q=$p-q peer=$p-peer phost=$p-phost ghost=$p-ghost adm=$p-adm
+    for n in "$q" "$peer" "$phost" "$ghost" "$adm"; do
+      ip netns add "$n"
+      netns+=("$n")
+      ip -n "$n" link set lo up
+    done
+    # wire SEG NS IFNAME ADDR [GATEWAY]: TAP tap-SEG and a veth into NS, on one bridge in q.
+    wire() {
+      ip -n "$q" link add "br-$1" type bridge
+      ip -n "$q" link set "br-$1" up
+      ip -n "$q" tuntap add dev "tap-$1" mode tap
+      ip -n "$q" link set "tap-$1" master "br-$1" up
+      ip -n "$q" link add "v-$1" type veth peer name "$3" netns "$2"
+      ip -n "$q" link set "v-$1" master "br-$1" up
+      ip -n "$2" addr add "$4" dev "$3"
+      ip -n "$2" link set "$3" up
+      [ -z "${5:-}" ] || ip -n "$2" route add default via "$5"
+    }
+    wire up "$peer" up0 192.0.2.1/24
+    wire mg "$adm" eth0 10.255.0.2/24
+    wire ln "$ghost" eth0 10.1.0.10/24 10.1.0.1
+    ip -n "$peer" link add pl0 type veth peer name eth0 netns "$phost"
+    ip -n "$peer" addr add 10.2.0.1/24 dev pl0
+    ip -n "$peer" link set pl0 up
+    ip -n "$phost" addr add 10.2.0.10/24 dev eth0
+    ip -n "$phost" link set eth0 up
+    ip -n "$phost" route add default via 10.2.0.1
+    ip netns exec "$peer" sysctl -qw net.ipv4.ip_forward=1
+
+    # The peer: charon-systemd with kernel-libipsec, configured only by the swanctl.conf fixture.
+    pd=$tmp/peer
+    mkdir -p "$pd"
+    vici=unix://$pd/charon.vici
+    cat >"$pd/strongswan.conf" <<CONF
+charon-systemd {
+  load = random nonce openssl pem pkcs1 x509 revocation constraints pubkey hmac kdf gcm aes sha1 sha2 curve25519 vici kernel-libipsec kernel-netlink socket-default updown
+  plugins {
+    vici { socket = $vici }
+  }
+  journal { default = -1 }
+  filelog { peer { path = $pd/charon.log
+    default = 1
+    flush_line = yes } }
+}
+CONF
+    psk=$(cat "$bin/image-seed/keystore/office/peer-psk")
+    sed "s/@PSK@/$psk/" "$src/tests/image/fixtures/peer-swanctl.conf" >"$pd/swanctl.conf"
+    chmod 600 "$pd/swanctl.conf"
+    STRONGSWAN_CONF=$pd/strongswan.conf ip netns exec "$peer" /usr/sbin/charon-systemd \
+      >"$pd/stdout" 2>&1 &
+    peer_pid=$!
+    swan() {  # swan COMMAND ARGS... : swanctl against the peer's charon
+      local cmd=$1
+      shift
+      ip netns exec "$peer" swanctl "$cmd" --uri "$vici" "$@"
+    }
+    for _ in $(seq 50); do swan --stats >/dev/null 2>&1 && break; sleep 0.2; done
+    swan --load-all --file "$pd/swanctl.conf" >/dev/null || fail "the peer's swanctl.conf did not load"
+
+    # The guest, its NICs on the TAPs (same order as nic_args: uplink, management, LAN).
+    nic_args=()
+    i=0
+    for seg in up mg ln; do
+      nic_args+=(-netdev "tap,id=n$i,ifname=tap-$seg,script=no,downscript=no"
+        -device "virtio-net-pci,netdev=n$i,romfile=,addr=0x1$i")
+      i=$((i + 1))
+    done
+    vm_prefix=(ip netns exec "$q")
+    disk_copy
+    vm_start "$tmp/console" -drive "file=$tmp/disk.img,format=raw,if=virtio" \
+      -kernel "$out/vmlinuz" -initrd "$out/initramfs.img" -append "$(cat "$out/cmdline-a.txt") rempart.debug"
+    vm_wait "$tmp/console" 900 "$end_re"
+    grep -aq "$ready_re" "$tmp/console" || { show_console "$tmp/console"; fail "no '$ready_re'"; }
+    ready_s=$vm_seconds
+    ok "ready in ${ready_s} s wall: $(grep -aoE 'rempart: ready.*' "$tmp/console" | head -1)"
+
+    # The tunnel: the guest (kernel ESP, XFRM interface) initiates; the peer sees it installed.
+    sas=
+    for _ in $(seq 120); do
+      sas=$(swan --list-sas 2>/dev/null) || true
+      grep -q 'INSTALLED' <<<"$sas" && break
+      sleep 1
+    done
+    grep -q 'INSTALLED' <<<"$sas" || { echo "$sas"; tail -30 "$pd/charon.log"; show_console "$tmp/console"; fail "no CHILD_SA installed on the peer"; }
+    grep -qE 'gw: #[0-9]+, ESTABLISHED, IKEv2' <<<"$sas" || fail "no IKE_SA established"
+    grep -qE 'lan: #[0-9]+, reqid [0-9]+, INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256' <<<"$sas" ||
+      { echo "$sas"; fail "CHILD_SA is not ESP AES-GCM-256 in tunnel mode"; }
+    grep -qE '^ +local +10\.2\.0\.0/24$' <<<"$sas" && grep -qE '^ +remote +10\.1\.0\.0/24$' <<<"$sas" ||
+      { echo "$sas"; fail "unexpected traffic selectors"; }
+    # The guest's side (rempart.debug puts its charon's log on the console): the initiator
+    # installs its SAs only after the peer answered, so wait for that too before pinging.
+    for _ in $(seq 60); do
+      grep -aqE 'CHILD_SA peer\{[0-9]+\} established' "$tmp/console" && break
+      sleep 1
+    done
+    grep -aqE 'CHILD_SA peer\{[0-9]+\} established' "$tmp/console" ||
+      { show_console "$tmp/console"; fail "the guest's charon never reported its CHILD_SA established"; }
+    ok "tunnel up $(awk -v a="$vm_t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }') s after qemu started"
+
+    # Pings across: LAN host behind the peer <-> LAN host behind the guest, both ways. They can
+    # only pass through the tunnel: the peer routes 10.1.0.0/24 into it, and the guest's level
+    # firewall drops anything between its LAN and the transit link that is not IPsec.
+    packets_in() { swan --list-sas --raw 2>/dev/null | grep -oE 'packets-in=[0-9]+' | head -1 | cut -d= -f2; }
+    before=$(packets_in)
+    ip netns exec "$phost" ping -c 3 -i 0.5 -W 5 -w 60 10.1.0.10 >"$tmp/ping1" 2>&1 ||
+      { cat "$tmp/ping1"; swan --list-sas; show_console "$tmp/console"; fail "ping 10.2.0.10 -> 10.1.0.10 across the tunnel failed"; }
+    ip netns exec "$ghost" ping -c 3 -i 0.5 -W 5 -w 60 10.2.0.10 >"$tmp/ping2" 2>&1 ||
+      { cat "$tmp/ping2"; swan --list-sas; fail "ping 10.1.0.10 -> 10.2.0.10 across the tunnel failed"; }
+    after=$(packets_in)
+    [ -n "$after" ] && [ "$after" -ge $((${before:-0} + 6)) ] ||
+      fail "the peer's CHILD_SA did not count the pings (packets in: ${before:-?} -> ${after:-?})"
+    ok "pings cross the tunnel both ways (peer CHILD_SA packets in: ${before:-0} -> $after): $(grep -E 'packets transmitted' "$tmp/ping1")"
+    vm_stop
+    ;;
   reproducible)
     for i in 1 2; do
       "$src/image/scripts/squashfs.sh" "$out/work/rootfs" "$tmp/root$i.squashfs"
@@ -195,6 +362,19 @@ case "$test" in
     awk -F: '$2 !~ /^[!*]/ { print }' "$r/etc/shadow" | grep -q . && fail "an account has a password"
     for k in ProtectSystem=strict NoNewPrivileges=yes CapabilityBoundingSet= SystemCallFilter=; do
       grep -q "^$k" "$r/etc/systemd/system/ssh.service.d/50-rempart-sandbox.conf" || fail "sshd unit lacks $k"
+    done
+    for k in ProtectSystem=strict NoNewPrivileges=yes CapabilityBoundingSet= SystemCallFilter= \
+      Type=notify WatchdogSec=; do
+      grep -q "^$k" "$r/etc/systemd/system/rempartd.service" || fail "rempartd unit lacks $k"
+    done
+    [ -x "$r/usr/sbin/rempartd" ] && [ -x "$r/usr/bin/rempart" ] || fail "rempartd or the CLI not installed"
+    [ -L "$r/etc/systemd/system/multi-user.target.wants/rempartd.service" ] || fail "rempartd not enabled"
+    [ ! -e "$r/etc/systemd/system/multi-user.target.wants/ssh.service" ] ||
+      fail "the stock ssh.service is enabled (rempartd runs sshd)"
+    for u in admin audit update; do
+      line=$(grep "^$u:" "$r/etc/passwd") || fail "no role user $u"
+      [ "${line##*:}" = /usr/bin/rempart ] || fail "role user $u has shell ${line##*:}, not the CLI"
+      grep -q "^$u:\*:" "$r/etc/shadow" || fail "role user $u has a password or a locked (!) entry"
     done
     for k in kernel.kptr_restrict kernel.yama.ptrace_scope kernel.unprivileged_bpf_disabled \
       net.ipv4.conf.all.rp_filter net.ipv4.conf.all.accept_redirects; do

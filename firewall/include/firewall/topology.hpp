@@ -1,6 +1,7 @@
 // The interface names the firewall compiler needs, decided by the gateway when it builds the
 // namespaces (issue 5): the core keeps uplink and management, each level gets a namespace with
-// its LANs, one end of a transit veth pair, and (libipsec) the TUN device.
+// its LANs, one end of a transit veth pair, and its tunnel device (the XFRM interface of the
+// kernel dataplane, or libipsec's TUN device).
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,7 @@ namespace rempart::firewall {
 struct LevelLinks {
   std::string transit_core;    // core-side end of the level's transit veth
   std::string transit_level;   // level-side end, in the level namespace
-  std::string tun = "ipsec0";  // libipsec TUN device in the level namespace
+  std::string tun = "ipsec0";  // tunnel device in the level namespace (XFRM interface or TUN)
 };
 
 struct Topology {

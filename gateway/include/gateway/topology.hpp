@@ -8,9 +8,15 @@
 // in the core, "transit" in the level. The level's public IKE address is a /32 on its transit
 // side; the core routes that /32 into the level and answers ARP for it on the uplink (proxy
 // neighbour), so peers reach each level at its own address without NAT.
+//
+// Kernel dataplane: each level also has an XFRM interface "ipsec0" whose if_id is the level's
+// (levelXfrmIfId); the routes of its tunnels' remote traffic selectors point into it, so only
+// traffic routed there meets the level's IPsec policies (which carry the same if_id).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +47,7 @@ struct LevelPlan {
   TransitLink transit;
   IpAddress public_address;
   std::vector<std::string> lan_interfaces;  // moved from the core into the level's namespace
+  std::optional<uint32_t> xfrm_if_id;       // kernel dataplane: create kLevelTunnelName with it
   netconfig::DesiredState network;          // applied inside the level's namespace
 };
 
@@ -51,6 +58,14 @@ struct TopologyPlan {
 };
 
 inline constexpr const char* kLevelTransitName = "transit";
+// The level's tunnel device: the XFRM interface (kernel) or charon's TUN (libipsec).
+inline constexpr const char* kLevelTunnelName = "ipsec0";
+
+// The XFRM if_id of level `level_index` (kernel dataplane): SAs, policies and the level's XFRM
+// interface all carry it. Never 0, which means "no interface".
+inline uint32_t levelXfrmIfId(size_t level_index) {
+  return static_cast<uint32_t>(level_index) + 1;
+}
 
 TopologyPlan planTopology(const config::Config& config, const InstancePaths& paths);
 

@@ -41,7 +41,10 @@ void armWatchdog(boost::asio::steady_timer& timer, std::chrono::microseconds int
 }  // namespace
 
 int main(int argc, char** argv) {
-  log::configure(log::Sink::kAuto);
+  // REMPART_LOG_LEVEL=debug adds charon's own log lines (test boots set it; see the image).
+  const char* level = std::getenv("REMPART_LOG_LEVEL");
+  log::configure(log::Sink::kAuto, level && std::string_view(level) == "debug" ? log::Level::kDebug
+                                                                               : log::Level::kInfo);
   gateway::DaemonOptions options;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];

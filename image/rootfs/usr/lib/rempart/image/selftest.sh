@@ -21,4 +21,16 @@ done
 for m in / /state /tmp /run /var /dev/shm; do say "mount $m: $(findmnt -n -o FSTYPE,OPTIONS "$m")"; done
 say "setuid-or-setgid files: $(find / -xdev \( -perm -4000 -o -perm -2000 \) -type f | wc -l)"
 say "root password field: $(cut -d: -f2 /etc/shadow | head -1)"
+# The sandbox rempartd and its charon really run with (from /proc, not from the unit files).
+status_of() { grep -E "^($2):" "/proc/$1/status" | tr -s '\t ' ' ' | tr '\n' ' '; }
+pid=$(systemctl show -p MainPID --value rempartd.service)
+say "rempartd: $(status_of "$pid" 'Uid|NoNewPrivs|Seccomp|CapBnd')"
+charon=
+for _ in $(seq 60); do
+  for p in /proc/[0-9]*; do [ "$(cat "$p/comm" 2>/dev/null)" = charon-systemd ] && charon=${p#/proc/}; done
+  [ -n "$charon" ] && break
+  sleep 0.5
+done
+if [ -n "$charon" ]; then say "charon: $(status_of "$charon" 'Uid|NoNewPrivs|Seccomp|CapEff')"
+else say "charon: not running"; fi
 say "done"
