@@ -75,4 +75,12 @@ Result<std::string> readFile(const std::filesystem::path& path, size_t max_bytes
   return out;
 }
 
+Result<void> makeDirectory(const std::filesystem::path& p, mode_t mode) {
+  std::error_code ec;
+  std::filesystem::create_directories(p, ec);
+  if (ec) return failErrno(ec.value(), "creating " + p.string());
+  if (::chmod(p.c_str(), mode) != 0) return failErrno("chmod " + p.string());
+  return {};
+}
+
 }  // namespace rempart

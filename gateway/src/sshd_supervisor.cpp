@@ -23,14 +23,6 @@ int pidfdOpen(pid_t pid) {
   return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
 }
 
-Result<void> makeDirectory(const std::filesystem::path& p, mode_t mode) {
-  std::error_code ec;
-  std::filesystem::create_directories(p, ec);
-  if (ec) return failErrno(ec.value(), "creating " + p.string());
-  if (::chmod(p.c_str(), mode) != 0) return failErrno("chmod " + p.string());
-  return {};
-}
-
 // Runs argv with a clean environment, stdout/stderr discarded, and waits for it.
 Result<int> runProgram(const std::vector<std::string>& args, bool wait, bool quiet,
                        pid_t* out_pid) {

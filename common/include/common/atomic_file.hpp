@@ -23,4 +23,8 @@ namespace rempart {
 [[nodiscard]] Result<std::string> readFile(const std::filesystem::path& path,
                                            size_t max_bytes = 16 * 1024 * 1024);
 
+// Creates `path` and any missing parents, then sets `path`'s mode to exactly `mode` (whatever
+// the umask); an existing directory gets its mode corrected.
+[[nodiscard]] Result<void> makeDirectory(const std::filesystem::path& path, mode_t mode);
+
 }  // namespace rempart

@@ -108,35 +108,11 @@ int validate(const std::vector<std::string_view>& args) {
   return rc;
 }
 
-// All of standard input, whatever it is (a file, a pipe from ssh, a terminal), up to `max` bytes.
-rempart::Result<std::string> readStdin(size_t max) {
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return rempart::failErrno("reading standard input");
-    if (n == 0) return out;
-    if (out.size() + static_cast<size_t>(n) > max)
-      return rempart::fail(rempart::ErrorCode::kLimit,
-                           "standard input is larger than " + std::to_string(max) + " bytes");
-    out.append(buf, static_cast<size_t>(n));
-  }
-}
-
-// Commands whose input comes from standard input (a candidate config, a key, a certificate).
-bool readsStdin(const std::vector<std::string_view>& words) {
-  auto is = [&](std::string_view a, std::string_view b) {
-    return words.size() >= 2 && words[0] == a && words[1] == b;
-  };
-  return is("config", "load") || is("keys", "import-psk") || is("keys", "import-cert") ||
-         is("users", "add-key");
-}
-
 // `log verify FILE...|DIR|-` and `log help` run here, offline, on any machine. `log export` and
 // a bare `log verify [--partial] [--head HASH]` (the device's own logs) go to rempartd.
 bool runsOffline(const std::vector<std::string_view>& log_args) {
-  if (log_args.empty() || log_args[0] != "verify") return log_args.empty() || log_args[0] != "export";
+  if (log_args.empty() || log_args[0] != "verify")
+    return log_args.empty() || log_args[0] != "export";
   for (size_t i = 1; i < log_args.size(); ++i) {
     if (log_args[i] == "--head") {
       ++i;
@@ -157,8 +133,8 @@ bool armsConfirm(const std::vector<std::string_view>& words) {
 int forward(const std::filesystem::path& socket, const std::vector<std::string_view>& words) {
   rempart::gateway::ControlRequest request;
   for (auto w : words) request.words.emplace_back(w);
-  if (readsStdin(words)) {
-    auto input = readStdin(rempart::gateway::kMaxRequestBytes / 2);
+  if (rempart::cli::readsStdin(request.words)) {
+    auto input = rempart::cli::readStdin(rempart::gateway::kMaxRequestBytes / 2);
     if (!input) {
       std::cerr << "rempart: " << input.error().message() << "\n";
       return 1;

@@ -45,7 +45,11 @@ ControlResponse usageError(const std::string& what) {
 }
 
 ControlResponse failure(const std::string& what) {
-  return ControlResponse{1, "", "rempart: " + what + "\n"};
+  return failure(1, what);
+}
+
+ControlResponse failure(int status, const std::string& what) {
+  return ControlResponse{status, "", "rempart: " + what + "\n"};
 }
 
 }  // namespace rempart::gateway

@@ -35,6 +35,7 @@ struct ParsedArgs {
 // "rempart: <what>\n" with exit status 2 (a usage error) or 1.
 ControlResponse usageError(const std::string& what);
 ControlResponse failure(const std::string& what);
+ControlResponse failure(int status, const std::string& what);
 
 // Printable ASCII version of an argument for an error message (at most 64 characters).
 std::string shownWord(const std::string& word);

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "command_args.hpp"
 #include "common/config/parse.hpp"
 #include "common/log.hpp"
 #include "config_commit.hpp"
@@ -24,16 +25,6 @@ namespace rempart::gateway {
 namespace {
 
 using config::Role;
-
-ControlResponse failure(int status, const std::string& message) {
-  return ControlResponse{status, "", "rempart: " + message + "\n"};
-}
-
-std::string minutesText(double m) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", m);
-  return buf;
-}
 
 std::string diagnosticsText(const config::Diagnostics& diags) {
   std::string out;

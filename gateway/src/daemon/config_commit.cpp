@@ -14,6 +14,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "command_args.hpp"
 #include "common/atomic_file.hpp"
 #include "common/config/parse.hpp"
 #include "common/log.hpp"
@@ -23,16 +24,6 @@
 namespace rempart::gateway {
 
 namespace {
-
-ControlResponse failure(int status, const std::string& message) {
-  return ControlResponse{status, "", "rempart: " + message + "\n"};
-}
-
-std::string minutesText(double m) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", m);
-  return buf;
-}
 
 void logIfFailed(const char* what, const Result<void>& r) {
   if (!r) log::error(what, {{"error", r.error().message()}});

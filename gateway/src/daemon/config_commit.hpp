@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,13 @@ namespace rempart::gateway {
 
 inline constexpr double kMinConfirmMinutes = 0.05;  // 3 s, so that tests are fast
 inline constexpr double kMaxConfirmMinutes = 60;
+
+// "0.1", "5": a confirm delay as the operator wrote it.
+inline std::string minutesText(double m) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", m);
+  return buf;
+}
 
 struct CommitRequest {
   std::string text;  // the config to make active (already in the store as candidate or history)
@@ -36,7 +44,7 @@ struct ConfigCommitState {
     std::shared_ptr<PendingReply> reply;  // the arming client's connection, held open
     std::string audit_note;
   };
-  bool applying = false;  // a reconfigure is running; other changes are refused meanwhile
+  bool applying = false;        // a reconfigure is running; other changes are refused meanwhile
   bool reload_waiting = false;  // a SIGHUP came while applying: reload once the apply ends
   std::optional<Pending> pending;
   uint64_t next_id = 1;

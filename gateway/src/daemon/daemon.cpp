@@ -16,14 +16,6 @@ namespace rempart::gateway {
 
 namespace {
 
-Result<void> makeDirectory(const std::filesystem::path& p, mode_t mode) {
-  std::error_code ec;
-  std::filesystem::create_directories(p, ec);
-  if (ec) return failErrno(ec.value(), "creating " + p.string());
-  if (::chmod(p.c_str(), mode) != 0) return failErrno("chmod " + p.string());
-  return {};
-}
-
 Result<config::Config> parseStored(const std::string& text, const std::string& name) {
   auto model = config::parseConfig(text, name);
   if (!model) {
@@ -43,8 +35,8 @@ struct OpenedStore {
 // so a bad seed changes nothing); a commit-confirm left pending is rolled back (see
 // config_store.hpp).
 Result<OpenedStore> openConfigStore(const DaemonOptions& options) {
-  auto store = std::make_unique<ConfigStore>(
-      TRY(ConfigStore::open(options.paths.state_dir / "config")));
+  auto store =
+      std::make_unique<ConfigStore>(TRY(ConfigStore::open(options.paths.state_dir / "config")));
   std::optional<std::string> seed;
   if (!store->hasActive()) {
     if (options.config_path.empty())
@@ -59,9 +51,10 @@ Result<OpenedStore> openConfigStore(const DaemonOptions& options) {
   auto report = TRY(store->prepare(seed, "seeded from " + options.config_path.string()));
   if (report.seeded) log::notice("config store seeded", {{"from", options.config_path.string()}});
   if (report.rolled_back) {
-    log::warning("a commit-confirm was pending when rempartd stopped; the previous config is "
-                 "active again",
-                 {{"armed_by", report.rolled_back->armed_by}});
+    log::warning(
+        "a commit-confirm was pending when rempartd stopped; the previous config is "
+        "active again",
+        {{"armed_by", report.rolled_back->armed_by}});
   }
   if (report.history_repaired) log::warning("active config was missing from the history; added");
   auto text = TRY(store->active());
@@ -233,7 +226,8 @@ class LoggedReply : public PendingReply {
 void Daemon::handle(const ControlRequest& request, const PeerCredentials& peer,
                     std::shared_ptr<PendingReply> reply) {
   Caller caller = roles_.identify(peer.uid);
-  auto logged = std::make_shared<LoggedReply>(std::move(reply), caller, peer, request, admin_trail_);
+  auto logged =
+      std::make_shared<LoggedReply>(std::move(reply), caller, peer, request, admin_trail_);
   // The CLI refused the command line itself (not UTF-8, too long, bad quoting) and says so, so
   // that the attempt is in the trail even though no command words could be sent.
   if (auto why = request.contextValue("refused"); !why.empty())
@@ -243,41 +237,50 @@ void Daemon::handle(const ControlRequest& request, const PeerCredentials& peer,
 
 void Daemon::registerCommands() {
   using config::Role;
+  commands_.add({{"help"},
+                 "list the commands your role may run",
+                 {},
+                 [this](const CommandContext& c) {
+                   // `help --words`: the command words the caller may run, one command per line,
+                   // for the interactive CLI's completion, then the names that complete their
+                   // arguments.
+                   if (!c.args.empty() && c.args[0] != "--words") {
+                     return ControlResponse{kExitUsage, "", "rempart: usage: help\n"};
+                   }
+                   if (c.args.size() == 1) {
+                     std::string out;
+                     for (const auto& words : commands_.commandsFor(c.caller)) {
+                       std::string line;
+                       for (const auto& w : words) line += (line.empty() ? "" : " ") + w;
+                       out += line + "\n";
+                     }
+                     // Then the names that may follow a command ("+ NAME"): levels, tunnels, roles.
+                     std::set<std::string> names{"admin", "audit", "update"};
+                     for (const auto& l : config_->levels) {
+                       names.insert(l.name);
+                       for (const auto& t : l.tunnels) names.insert(t.name);
+                     }
+                     for (const auto& n : names) out += "+ " + n + "\n";
+                     return ControlResponse{0, out, ""};
+                   }
+                   return ControlResponse{0, commands_.help(c.caller), ""};
+                 },
+                 {},
+                 1});
   commands_.add(
-      {{"help"}, "list the commands your role may run", {}, [this](const CommandContext& c) {
-         // `help --words`: the command words the caller may run, one command per line, for the
-         // interactive CLI's completion, then the names that complete their arguments.
-         if (!c.args.empty() && c.args[0] != "--words") {
-           return ControlResponse{kExitUsage, "", "rempart: usage: help\n"};
-         }
-         if (c.args.size() == 1) {
-           std::string out;
-           for (const auto& words : commands_.commandsFor(c.caller)) {
-             std::string line;
-             for (const auto& w : words) line += (line.empty() ? "" : " ") + w;
-             out += line + "\n";
-           }
-           // Then the names that may follow a command ("+ NAME"): levels, tunnels, roles.
-           std::set<std::string> names{"admin", "audit", "update"};
-           for (const auto& l : config_->levels) {
-             names.insert(l.name);
-             for (const auto& t : l.tunnels) names.insert(t.name);
-           }
-           for (const auto& n : names) out += "+ " + n + "\n";
-           return ControlResponse{0, out, ""};
-         }
-         return ControlResponse{0, commands_.help(c.caller), ""};
-       },
+      {{"whoami"},
+       "show your user name and role",
        {},
-       1});
-  commands_.add(
-      {{"whoami"}, "show your user name and role", {}, [](const CommandContext& c) {
+       [](const CommandContext& c) {
          return ControlResponse{
              0, c.caller.user + " " + std::string(config::toString(*c.caller.role)) + "\n", ""};
        },
        {},
        0});
-  commands_.add({{"show", "version"}, "show the Rempart version", {}, [](const CommandContext&) {
+  commands_.add({{"show", "version"},
+                 "show the Rempart version",
+                 {},
+                 [](const CommandContext&) {
                    return ControlResponse{0, "rempart " REMPART_VERSION "\n", ""};
                  },
                  {},

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "command_args.hpp"
 #include "common/atomic_file.hpp"
 #include "daemon.hpp"
 #include "gateway/ssh_public_key.hpp"
@@ -21,10 +22,6 @@ const std::vector<std::string>* usersOf(const config::RoleUsers& roles, std::str
   if (role == "audit") return &roles.audit;
   if (role == "update") return &roles.update;
   return nullptr;
-}
-
-ControlResponse failure(int status, const std::string& why) {
-  return ControlResponse{status, "", "rempart: " + why + "\n"};
 }
 
 // The keys in one user's file; lines that do not parse are skipped (they came from elsewhere).
