@@ -1,5 +1,7 @@
 #include "gateway/cli_client.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -35,10 +37,25 @@ Result<void> readExactly(int fd, char* buf, size_t n) {
   return {};
 }
 
+// Waits until `fd` has the response's first bytes. Gives up (kCancelled-like kSystem error) when
+// `hangup_fd` reports that the other end of the session went away.
+Result<void> awaitResponse(int fd, int hangup_fd) {
+  if (hangup_fd < 0 || ::fcntl(hangup_fd, F_GETFD) < 0) return {};
+  for (;;) {
+    pollfd fds[2] = {{fd, POLLIN, 0}, {hangup_fd, 0, 0}};
+    int n = ::poll(fds, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failErrno("waiting for rempartd");
+    if (fds[0].revents) return {};
+    if (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL))
+      return fail(ErrorCode::kSystem, "the session ended before rempartd answered");
+  }
+}
+
 }  // namespace
 
 Result<ControlResponse> callDaemon(const std::filesystem::path& socket_path,
-                                   const ControlRequest& request) {
+                                   const ControlRequest& request, int hangup_fd) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path.native().size() >= sizeof addr.sun_path) {
@@ -57,6 +74,7 @@ Result<ControlResponse> callDaemon(const std::filesystem::path& socket_path,
                 "request exceeds " + std::to_string(kMaxRequestBytes) + " bytes");
   }
   TRY(writeAll(fd.get(), frame(payload)));
+  TRY(awaitResponse(fd.get(), hangup_fd));
   char header[4];
   TRY(readExactly(fd.get(), header, 4));
   auto b = [&](int i) { return static_cast<uint32_t>(static_cast<uint8_t>(header[i])); };

@@ -315,6 +315,23 @@ run admin rtadmin whoami
 jq -e -s '[.[] | select(.command[0:2] == ["config","commit"] and .result == "ok")] | length == 1' \
   "$BASE"/state/log/admin-*.jsonl >/dev/null && ok "trail: config commit" || ko "trail: config commit"
 
+# --- Commit-confirm over SSH: the arming connection dies (the client is killed, sshd's session
+# ends, nothing tells the waiting CLI but its output pipe), and the previous config comes back at
+# once, long before the 5 minutes.
+ACTIVE=$BASE/state/config/active.yaml
+sed '1i # confirm-over-ssh' "$BASE/gw2.yaml" >"$BASE/gw3.yaml"
+OUT=$(gw_ssh admin rtadmin -- config load <"$BASE/gw3.yaml" 2>&1) || ko "config load (confirm): $OUT"
+gw_ssh admin rtadmin -- config commit --confirm 5 </dev/null >"$BASE/confirm.out" 2>&1 &
+for _ in $(seq 1 100); do grep -q "confirm-over-ssh" "$ACTIVE" 2>/dev/null && break; sleep 0.1; done
+grep -q "confirm-over-ssh" "$ACTIVE" && ok "commit --confirm over SSH applied, waiting" \
+  || ko "commit --confirm over SSH not applied: $(cat "$BASE/confirm.out")"
+pkill -KILL -f "ssh .*rtadmin@$GW_ADDR config commit --confirm" || ko "no ssh client to kill"
+for _ in $(seq 1 80); do grep -q "confirm-over-ssh" "$ACTIVE" || break; sleep 0.1; done
+grep -q "confirm-over-ssh" "$ACTIVE" && ko "killing the arming SSH connection did not roll back within 8 s" \
+  || ok "rollback after the arming SSH connection was killed"
+pgrep -f -- "--ssh --socket $BASE/run/control.sock" >/dev/null && ko "the CLI of the dropped session still runs"
+wait
+
 # --- Supervision: a killed sshd comes back; rempartd's shutdown stops it.
 OLD=$(cat "$BASE/run/ssh/sshd.pid")
 kill -KILL "$OLD"

@@ -12,8 +12,11 @@ namespace rempart::gateway {
 inline constexpr const char* kDefaultControlSocket = "/run/rempart/control.sock";
 
 // Connects to `socket_path`, sends `request`, returns the decoded response. Fails with kSystem
-// when rempartd is not reachable and kProtocol on a malformed response.
+// when rempartd is not reachable and kProtocol on a malformed response. With `hangup_fd` (the
+// CLI's standard output: sshd's pipe or the session's terminal), it also gives up as soon as
+// that session goes away, so that the control connection closes with it: rempartd then knows
+// the SSH connection dropped (a commit-confirm rolls back at once).
 [[nodiscard]] Result<ControlResponse> callDaemon(const std::filesystem::path& socket_path,
-                                                 const ControlRequest& request);
+                                                 const ControlRequest& request, int hangup_fd = -1);
 
 }  // namespace rempart::gateway

@@ -29,7 +29,7 @@ void fetchCompletions(const std::filesystem::path& socket, const gateway::Contro
   gateway::ControlRequest request{{"help", "--words"}, "", context};
   auto& out = g_commands;
   out = {{"exit"}, {"quit"}};
-  auto response = gateway::callDaemon(socket, request);
+  auto response = gateway::callDaemon(socket, request, STDOUT_FILENO);
   if (!response || response->exit_status != 0) return;
   std::istringstream in(response->out);
   std::string line;

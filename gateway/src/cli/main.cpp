@@ -149,7 +149,7 @@ int forward(const std::filesystem::path& socket, const std::vector<std::string_v
                  "ends\n"
               << std::flush;
   }
-  auto response = rempart::gateway::callDaemon(socket, request);
+  auto response = rempart::gateway::callDaemon(socket, request, STDOUT_FILENO);
   if (!response) {
     std::cerr << "rempart: " << response.error().message() << "\n";
     return 1;

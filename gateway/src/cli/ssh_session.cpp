@@ -100,7 +100,7 @@ int sendCommand(const std::filesystem::path& socket, const std::vector<std::stri
       request.input = std::move(*input);
     }
   }
-  auto response = gateway::callDaemon(socket, request);
+  auto response = gateway::callDaemon(socket, request, STDOUT_FILENO);
   if (!response) {
     std::cerr << "rempart: " << response.error().message() << "\n";
     return 1;
