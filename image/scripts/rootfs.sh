@@ -47,10 +47,11 @@ mkdir -p "$root/state"
 
 # Role users: no password (sshd keys only), no shell but the CLI, which asks rempartd for the
 # caller's role (uid -> role from the config's roles:). Fixed uids, so builds are reproducible.
+# Home /: sshd changes to it before the ForceCommand (/nonexistent printed a warning each login).
 grep -qx /usr/bin/rempart "$root/etc/shells" || echo /usr/bin/rempart >>"$root/etc/shells"
 uid=1001
 for u in admin audit update; do
-  chroot "$root" useradd --system --no-create-home --home-dir /nonexistent --uid "$uid" \
+  chroot "$root" useradd --system --no-create-home --home-dir / --uid "$uid" \
     --user-group --shell /usr/bin/rempart "$u"
   chroot "$root" usermod -p '*' "$u"
   uid=$((uid + 1))

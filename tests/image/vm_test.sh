@@ -2,7 +2,9 @@
 # vm_test.sh TEST SOURCE_DIR BUILD_DIR : the image tier of the tests (CTest labels image;vm).
 #   build               builds the image once into BUILD_DIR/image-out, signed with the OVMF
 #                       snakeoil key, its state seeded with tests/image/fixtures/rempart.yaml and
-#                       a fresh PSK (the fixture every other test needs)
+#                       a fresh PSK (the fixture every other test needs), and the public half of
+#                       a fresh SSH key as the admin's authorized key (private half in
+#                       BUILD_DIR/image-keys, never in the source tree)
 #   boot-direct         direct-kernel boot, production command line: reaches "rempart: ready"
 #   noexec              direct-kernel boot with rempart.selftest: the root is read-only and
 #                       nothing on /state, /tmp, /run, /var, /dev/shm can be executed
@@ -15,7 +17,9 @@
 #   hardening           host-side checks of the built root tree
 #   network             direct-kernel boot with the guest's NICs wired to host namespaces: a stock
 #                       strongSwan peer (kernel-libipsec) and a LAN host on each side; the guest
-#                       reaches ready, its kernel-ESP tunnel comes up, pings cross it both ways
+#                       reaches ready, its kernel-ESP tunnel comes up, pings cross it both ways;
+#                       `ssh admin@<management address> show tunnels` (rempartd's sshd, the CLI as
+#                       the login shell) shows it up, and a shell command line is refused
 # qemu runs under TCG (KVM hangs on these machines). Prints the time each boot took.
 # KEEP_TMP=1 keeps the test's temporary directory (console logs, the peer's charon log).
 set -euo pipefail
@@ -141,6 +145,16 @@ case "$test" in
     chmod 0700 "$seed/keystore" "$seed/keystore/office"
     cp "$src/tests/image/fixtures/rempart.yaml" "$seed/config/rempart.yaml"
     (umask 077 && openssl rand -hex 32 >"$seed/keystore/office/peer-psk")
+    # The admin's SSH key, seeded as `users add-key admin` writes it: root-owned, 0644, one
+    # "restrict,pty <type> <key> <comment>" line.
+    rm -f "$keys/admin-ssh" "$keys/admin-ssh.pub"
+    ssh-keygen -q -t ed25519 -N '' -C image-test-admin -f "$keys/admin-ssh"
+    mkdir -p "$seed/ssh/authorized_keys"
+    chmod 0711 "$seed/ssh"
+    chmod 0755 "$seed/ssh/authorized_keys"
+    echo "restrict,pty $(cat "$keys/admin-ssh.pub")" >"$seed/ssh/authorized_keys/admin"
+    chown root:root "$seed/ssh/authorized_keys/admin"
+    chmod 0644 "$seed/ssh/authorized_keys/admin"
     "$src/image/build.sh" "$out" --keys "$keys" --build "$bin" --seed "$seed"
     for f in disk.img vmlinuz initramfs.img cmdline-a.txt rempart-a.efi roothash-a; do
       [ -s "$out/$f" ] || fail "$f not built"
@@ -172,9 +186,18 @@ case "$test" in
     expect_line "setuid-or-setgid files: 0"
     expect_line 'root password field: !\*'
     # rempartd.service's sandbox is in force: CapBnd = CHOWN DAC_OVERRIDE FOWNER KILL SETGID
-    # SETUID SETPCAP NET_BIND_SERVICE NET_ADMIN NET_RAW SYS_ADMIN; its charon keeps NET_ADMIN only.
-    expect_line 'rempartd: Uid: 0 0 0 0 CapBnd: 00000000002035eb NoNewPrivs: 1 Seccomp: 2 ?'
+    # SETUID SETPCAP NET_BIND_SERVICE NET_ADMIN NET_RAW SYS_CHROOT SYS_ADMIN; its charon keeps
+    # NET_ADMIN only.
+    expect_line 'rempartd: Uid: 0 0 0 0 CapBnd: 00000000002435eb NoNewPrivs: 1 Seccomp: 2 ?'
     expect_line 'charon: Uid: ([1-9][0-9]*) \1 \1 \1 CapEff: 0000000000001000 NoNewPrivs: 1 Seccomp: 2 ?'
+    # rempartd's sshd runs inside that sandbox, on the management address only, keys only, and
+    # every login gets the CLI.
+    expect_line 'sshd: Uid: 0 0 0 0 CapBnd: 00000000002435eb NoNewPrivs: 1 Seccomp: 2 ?'
+    expect_line 'sshd_config: ListenAddress 10\.255\.0\.1:22'
+    expect_line 'sshd_config: AuthenticationMethods publickey'
+    expect_line 'sshd_config: PermitRootLogin no'
+    expect_line 'sshd_config: ForceCommand /usr/bin/rempart --ssh --socket /run/rempart/[^ ]+'
+    expect_line 'sshd_config: DisableForwarding yes'
     ok "root read-only, /state and tmpfs mounts noexec (${vm_seconds} s)"
     ;;
   tamper-data)
@@ -338,6 +361,28 @@ CONF
     [ -n "$after" ] && [ "$after" -ge $((${before:-0} + 6)) ] ||
       fail "the peer's CHILD_SA did not count the pings (packets in: ${before:-?} -> ${after:-?})"
     ok "pings cross the tunnel both ways (peer CHILD_SA packets in: ${before:-0} -> $after): $(grep -E 'packets transmitted' "$tmp/ping1")"
+
+    # Management over SSH, from the management network: rempartd's sshd, ForceCommand run by the
+    # role user's login shell, the CLI (`rempart -c "/usr/bin/rempart --ssh --socket ..."`).
+    key=$tmp/admin-ssh
+    install -m 0600 "$keys/admin-ssh" "$key"
+    gw_ssh() {
+      ip netns exec "$adm" ssh -i "$key" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o BatchMode=yes -o ConnectTimeout=30 -o LogLevel=ERROR admin@10.255.0.1 "$@" </dev/null
+    }
+    ssh_t0=$(date +%s%N)
+    gw_ssh show tunnels >"$tmp/ssh-tunnels" 2>&1 ||
+      { cat "$tmp/ssh-tunnels"; show_console "$tmp/console"; fail "ssh admin@10.255.0.1 show tunnels failed"; }
+    ssh_s=$(awk -v a="$ssh_t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+    awk '$1 == "office" && $2 == "peer" && $3 == "up" { found = 1 } END { exit !found }' "$tmp/ssh-tunnels" ||
+      { cat "$tmp/ssh-tunnels"; fail "ssh: show tunnels does not show office/peer up"; }
+    ok "ssh admin@10.255.0.1 show tunnels (${ssh_s} s): $(grep -E '^office +peer' "$tmp/ssh-tunnels")"
+    if gw_ssh 'show status; sh' >"$tmp/ssh-shell" 2>&1; then
+      cat "$tmp/ssh-shell"; fail "ssh: 'show status; sh' was accepted"
+    fi
+    grep -qF "rempart: unknown command 'show status; sh'" "$tmp/ssh-shell" ||
+      { cat "$tmp/ssh-shell"; fail "ssh: 'show status; sh' failed without saying it was refused"; }
+    ok "ssh: 'show status; sh' refused: $(grep -F 'unknown command' "$tmp/ssh-shell")"
     vm_stop
     ;;
   reproducible)
@@ -360,8 +405,10 @@ CONF
     [ ! -e "$r/usr/bin/apt" ] || fail "apt left in the image"
     grep -q '^root:!\*:' "$r/etc/shadow" || fail "root password not locked"
     awk -F: '$2 !~ /^[!*]/ { print }' "$r/etc/shadow" | grep -q . && fail "an account has a password"
-    for k in ProtectSystem=strict NoNewPrivileges=yes CapabilityBoundingSet= SystemCallFilter=; do
-      grep -q "^$k" "$r/etc/systemd/system/ssh.service.d/50-rempart-sandbox.conf" || fail "sshd unit lacks $k"
+    # rempartd runs sshd inside its own sandbox: nothing else may start one.
+    for u in ssh.service ssh.socket sshd.service; do
+      [ ! -e "$r/etc/systemd/system/multi-user.target.wants/$u" ] &&
+        [ ! -e "$r/etc/systemd/system/sockets.target.wants/$u" ] || fail "the stock $u is enabled"
     done
     for k in ProtectSystem=strict NoNewPrivileges=yes CapabilityBoundingSet= SystemCallFilter= \
       Type=notify WatchdogSec=; do

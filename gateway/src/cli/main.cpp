@@ -19,6 +19,7 @@
 #include "firewall/nft_backend.hpp"
 #include "gateway/audit/log_command.hpp"
 #include "gateway/cli_client.hpp"
+#include "gateway/command_line.hpp"
 #include "gateway/config_summary.hpp"
 #include "ssh_session.hpp"
 
@@ -30,6 +31,8 @@ constexpr std::string_view kUsage =
     "role)\n"
     "       rempart --ssh [--socket PATH]   (sshd's ForceCommand: SSH_ORIGINAL_COMMAND or a "
     "prompt)\n"
+    "       rempart -c 'PATH/rempart ARGS...'   (as a login shell: sshd runs the ForceCommand "
+    "so)\n"
     "  Checks each configuration file and prints every problem as FILE:LINE:COL: path: message.\n"
     "  --kernel also submits the compiled firewall to this kernel as a dry run (needs root).\n"
     "  Exits 0 when all files are valid, 1 when one is not, 2 on a usage error.\n"
@@ -159,11 +162,30 @@ int forward(const std::filesystem::path& socket, const std::vector<std::string_v
   return response->exit_status;
 }
 
-}  // namespace
+int run(std::vector<std::string_view> args);
 
-int main(int argc, char** argv) {
-  std::vector<std::string_view> args(argv + 1, argv + argc);
+// `rempart -c STRING`: the CLI is the role users' login shell, and sshd runs the ForceCommand
+// through it as `SHELL -c "<ForceCommand>"`. STRING comes from sshd's fixed ForceCommand, never
+// from the user (whose command is in SSH_ORIGINAL_COMMAND): it is split without a shell and run
+// only if it is this CLI (a path whose file name is `rempart`) with its own arguments.
+int runLoginShellCommand(const std::vector<std::string_view>& args) {
+  if (args.size() != 1) return usageError("-c takes exactly one command string");
+  auto words = rempart::gateway::splitCommandLine(args[0]);
+  if (!words) {
+    std::cerr << "rempart: -c: " << words.error().message() << "\n";
+    return 2;
+  }
+  if (words->empty() || std::filesystem::path(words->front()).filename() != "rempart") {
+    std::cerr << "rempart: -c: refused: this account has no shell; only the rempart CLI runs "
+                 "here\n";
+    return 2;
+  }
+  return run({words->begin() + 1, words->end()});
+}
+
+int run(std::vector<std::string_view> args) {
   if (args.empty()) return usageError("no command given");
+  if (args[0] == "-c") return runLoginShellCommand({args.begin() + 1, args.end()});
   if (args[0] == "validate") return validate({args.begin() + 1, args.end()});
   if (args[0] == "--help") {
     std::cout << kUsage;
@@ -190,4 +212,10 @@ int main(int argc, char** argv) {
                                                   std::cerr);
   }
   return forward(socket, args);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return run({argv + 1, argv + argc});
 }

@@ -33,4 +33,20 @@ for _ in $(seq 60); do
 done
 if [ -n "$charon" ]; then say "charon: $(status_of "$charon" 'Uid|NoNewPrivs|Seccomp|CapEff')"
 else say "charon: not running"; fi
+# rempartd's sshd: inside rempartd's sandbox, with the configuration rempartd rendered.
+sshd=
+for _ in $(seq 60); do
+  for p in /proc/[0-9]*; do
+    [ "$(cat "$p/comm" 2>/dev/null)" = sshd ] && [ "$(awk '/^PPid:/ { print $2 }' "$p/status")" = "$pid" ] &&
+      sshd=${p#/proc/}
+  done
+  [ -n "$sshd" ] && break
+  sleep 0.5
+done
+if [ -n "$sshd" ]; then
+  say "sshd: $(status_of "$sshd" 'Uid|NoNewPrivs|Seccomp|CapBnd')"
+  for k in ListenAddress AuthenticationMethods PermitRootLogin ForceCommand DisableForwarding; do
+    say "sshd_config: $(grep -m1 "^$k " /run/rempart/ssh/sshd_config)"
+  done
+else say "sshd: not running"; fi
 say "done"
