@@ -38,7 +38,8 @@ ok() { echo "PASS: $1"; }
 ko() { echo "FAIL: $1"; FAILS=$((FAILS + 1)); }
 
 for u in "${USERS[@]}"; do
-  if id "$u" >/dev/null 2>&1; then echo "user $u exists already; another run?"; exit 1; fi
+  # Not ours: leave it (and everything else) alone.
+  if id "$u" >/dev/null 2>&1; then echo "user $u exists already; another run?"; trap - EXIT; exit 1; fi
 done
 
 mkdir -p "$BASE" && chmod 755 "$BASE"
@@ -322,6 +323,7 @@ ACTIVE=$BASE/state/config/active.yaml
 sed '1i # confirm-over-ssh' "$BASE/gw2.yaml" >"$BASE/gw3.yaml"
 OUT=$(gw_ssh admin rtadmin -- config load <"$BASE/gw3.yaml" 2>&1) || ko "config load (confirm): $OUT"
 gw_ssh admin rtadmin -- config commit --confirm 5 </dev/null >"$BASE/confirm.out" 2>&1 &
+CONFIRM_PID=$!
 for _ in $(seq 1 100); do grep -q "confirm-over-ssh" "$ACTIVE" 2>/dev/null && break; sleep 0.1; done
 grep -q "confirm-over-ssh" "$ACTIVE" && ok "commit --confirm over SSH applied, waiting" \
   || ko "commit --confirm over SSH not applied: $(cat "$BASE/confirm.out")"
@@ -330,7 +332,7 @@ for _ in $(seq 1 80); do grep -q "confirm-over-ssh" "$ACTIVE" || break; sleep 0.
 grep -q "confirm-over-ssh" "$ACTIVE" && ko "killing the arming SSH connection did not roll back within 8 s" \
   || ok "rollback after the arming SSH connection was killed"
 pgrep -f -- "--ssh --socket $BASE/run/control.sock" >/dev/null && ko "the CLI of the dropped session still runs"
-wait
+wait "$CONFIRM_PID"
 
 # --- Supervision: a killed sshd comes back; rempartd's shutdown stops it.
 OLD=$(cat "$BASE/run/ssh/sshd.pid")
