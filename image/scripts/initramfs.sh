@@ -26,27 +26,7 @@ mv "$stage/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" "$stage/lib64/"
 # The modules and everything they depend on, resolved from the kernel's modules.dep (modprobe
 # --show-depends takes ~5 s per module here).
 mods="virtio_pci virtio_blk virtio_scsi sd_mod ahci dm_verity squashfs ext4 crc32c_generic sha256_ssse3"
-awk -v want="$mods" '
-  function norm(p) { sub(/.*\//, "", p); sub(/\.ko.*$/, "", p); gsub(/-/, "_", p); return p }
-  BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) todo[w[i]] = 1 }
-  { key = $1; sub(/:$/, "", key); path[norm(key)] = key; line[norm(key)] = $0 }
-  END {
-    do {
-      added = 0
-      for (m in todo) if (!(m in done)) {
-        done[m] = 1; added = 1
-        if (!(m in path)) { print "missing " m > "/dev/stderr"; exit 1 }
-        print path[m]
-        k = split(line[m], parts, " ")
-        for (j = 2; j <= k; j++) todo[norm(parts[j])] = 1
-      }
-    } while (added)
-  }' "/lib/modules/$kver/modules.dep" | sort -u | while read -r ko; do
-  mkdir -p "$stage/lib/modules/$kver/$(dirname "$ko")"
-  cp "/lib/modules/$kver/$ko" "$stage/lib/modules/$kver/$ko"
-done
-cp "/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} "$stage/lib/modules/$kver/"
-depmod -b "$stage" "$kver"
+copy_modules "$stage" "$kver" $mods
 
 install -m 0755 "$image_top/initramfs/init" "$stage/init"
 find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
